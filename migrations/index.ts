@@ -1,0 +1,17 @@
+/**
+ * Every control-database migration, in order. Each module exports `up` and `down`.
+ * Add new migrations at the end; never edit or reorder one that has shipped.
+ */
+import type { Knex } from 'knex';
+import * as core from './0001_core.js';
+
+/** A migration module. */
+export interface ControlMigration {
+  up(knex: Knex): Promise<void>;
+  down(knex: Knex): Promise<void>;
+}
+
+/** Name → module, in the order they apply. */
+export const CONTROL_MIGRATIONS: ReadonlyArray<readonly [string, ControlMigration]> = [
+  ['0001_core', core],
+];
