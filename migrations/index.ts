@@ -4,6 +4,7 @@
  */
 import type { Knex } from 'knex';
 import * as core from './0001_core.js';
+import * as sharedRuns from './0002_shared_runs.js';
 
 /** A migration module. */
 export interface ControlMigration {
@@ -14,4 +15,5 @@ export interface ControlMigration {
 /** Name → module, in the order they apply. */
 export const CONTROL_MIGRATIONS: ReadonlyArray<readonly [string, ControlMigration]> = [
   ['0001_core', core],
+  ['0002_shared_runs', sharedRuns],
 ];

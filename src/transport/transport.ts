@@ -145,3 +145,72 @@ export interface ServerTransport {
   /** Number of calls in flight. */
   readonly activeCalls: number;
 }
+
+/** TLS material for a server. */
+export interface ServerTlsOptions {
+  /** PEM certificate chain. */
+  cert: string | Buffer;
+  /** PEM private key. */
+  key: string | Buffer;
+  /** PEM CA bundle to verify client certificates (mutual TLS). Default: no client certificates. */
+  ca?: string | Buffer;
+}
+
+/** TLS settings for a client. */
+export interface ClientTlsOptions {
+  /** PEM CA bundle that signs the server's certificate. Default: the system roots. */
+  ca?: string | Buffer;
+  /** Client certificate for mutual TLS. */
+  cert?: string | Buffer;
+  /** Client key for mutual TLS. */
+  key?: string | Buffer;
+  /** Server name to verify. Default: the host of the address. */
+  serverName?: string;
+}
+
+/** Options every server transport takes. Transport-specific options extend these. */
+export interface CommonServerOptions {
+  /** Interface to bind. Default `127.0.0.1`. */
+  host?: string;
+  /** Port; 0 picks a free one. Default 0. */
+  port?: number;
+  /** The methods served; calls to others end UNIMPLEMENTED. */
+  methods: Iterable<MethodInfo>;
+  /** Receives every call to a served method. */
+  handler: CallHandler;
+  /** Largest message accepted or sent, bytes. Larger ends the call RESOURCE_EXHAUSTED. Default 4 MiB. */
+  maxMessageBytes?: number;
+  /** Concurrent calls per connection; more are refused RESOURCE_EXHAUSTED. Default 100. */
+  maxConcurrentStreams?: number;
+  /** Concurrent connections; more are refused. Default 10_000. */
+  maxConnections?: number;
+  /** Heartbeat settings; a peer that misses one is dropped and its calls end UNAVAILABLE. */
+  heartbeat?: import('./lifecycle.js').HeartbeatOptions;
+  /** TLS; default plaintext. */
+  tls?: ServerTlsOptions;
+  /** Logger; default silent. */
+  logger?: import('../observability/logger.js').Logger;
+}
+
+/** Options every client transport takes. Transport-specific options extend these. */
+export interface CommonClientOptions {
+  /** `host:port`, or a URL (`grpc://`, `grpcs://`, `ws://`, `wss://`). */
+  address: string;
+  /** Largest message accepted or sent, bytes. Default 4 MiB. */
+  maxMessageBytes?: number;
+  /** Heartbeat settings. */
+  heartbeat?: import('./lifecycle.js').HeartbeatOptions;
+  /** Reconnect backoff. */
+  backoff?: import('./lifecycle.js').BackoffOptions;
+  /** TLS; default plaintext (or TLS for `grpcs://` / `wss://`). */
+  tls?: ClientTlsOptions;
+  /** Logger; default silent. */
+  logger?: import('../observability/logger.js').Logger;
+}
+
+/** Default largest message size: 4 MiB, as gRPC. */
+export const DEFAULT_MAX_MESSAGE_BYTES = 4 * 1024 * 1024;
+/** Default concurrent calls per connection. */
+export const DEFAULT_MAX_CONCURRENT_STREAMS = 100;
+/** Default concurrent connections per server. */
+export const DEFAULT_MAX_CONNECTIONS = 10_000;
