@@ -61,7 +61,7 @@ export async function up(knex: Knex): Promise<void> {
   });
   await knex.schema.createTable('sy_reconcile_mismatches', (t) => {
     t.bigIncrements('id').primary();
-    t.bigInteger('run_id').notNullable().references('id').inTable('sy_reconcile_runs').onDelete('CASCADE');
+    t.bigInteger('run_id').unsigned().notNullable().references('id').inTable('sy_reconcile_runs').onDelete('CASCADE');
     t.string('table_name', 256).notNullable();
     t.text('key_json').notNullable();
     t.string('kind', 32).notNullable(); // missing-in-next | extra-in-next | changed
