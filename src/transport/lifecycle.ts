@@ -25,10 +25,16 @@ const ALLOWED: Record<ConnectionStateName, readonly ConnectionStateName[]> = {
   idle: ['connecting', 'closed'],
   connecting: ['ready', 'transient-failure', 'closed'],
   ready: ['draining', 'transient-failure', 'closed', 'idle'],
-  draining: ['closed', 'transient-failure', 'idle'],
+  // draining → connecting: a new connection for new calls while the old one drains.
+  draining: ['closed', 'transient-failure', 'idle', 'connecting'],
   'transient-failure': ['connecting', 'closed'],
   closed: [],
 };
+
+/** True when the diagram allows going from `from` to `to`. */
+export function canTransition(from: ConnectionStateName, to: ConnectionStateName): boolean {
+  return ALLOWED[from].includes(to);
+}
 
 /** Events a caller can observe on a connection. */
 export interface ConnectionEvents {
