@@ -8,4 +8,6 @@ export const EXIT = Object.freeze({
   ERROR: 2,
   /** Bad command-line usage. */
   USAGE: 64,
+  /** Stopped by SIGINT/SIGTERM (run: the rollout stays where it was; rerun to resume). */
+  INTERRUPTED: 130,
 });
