@@ -1,0 +1,129 @@
+/**
+ * `switchyard proxy`: runs the dual-serving proxy until SIGTERM/SIGINT, then shuts down
+ * gracefully (refuses new calls, lets open ones finish for the grace period, flushes the
+ * last metric snapshot). Configured by a playbook or by flags alone.
+ */
+import type { Command } from 'commander';
+import { fail } from '../../src/errors.js';
+import { percentToBp } from '../../src/control/routes.js';
+import type { Logger } from '../../src/observability/logger.js';
+import { loadPlaybook } from '../../src/playbook/load.js';
+import { proxyConfigFromPlaybook } from '../../src/playbook/proxy-config.js';
+import { parseProxyConfig, type ProxyConfig, type ProxyConfigInput } from '../../src/proxy/config.js';
+import { engineTransports } from '../../src/proxy/engines.js';
+import { startProxy } from '../../src/proxy/proxy.js';
+import { cliLogger } from '../rollout-env.js';
+
+/** Environment variable holding the admin bearer token in flags-only mode. */
+export const ADMIN_TOKEN_ENV = 'SWITCHYARD_ADMIN_TOKEN';
+
+interface ProxyCliOptions {
+  playbook?: string;
+  proto?: string[];
+  protoPath?: string[];
+  grpcListen?: string;
+  wsListen?: string;
+  wsPath?: string;
+  adminListen?: string;
+  legacy?: string;
+  next?: string;
+  split?: string;
+  control?: string;
+  migration?: string;
+  proxyId?: string;
+  stickyMetadata?: string;
+  stickyField?: string;
+  routeOverride: boolean;
+  drainGraceMs?: string;
+  shutdownGraceMs?: string;
+}
+
+const collectList = (v: string, acc: string[] = []): string[] => [...acc, v];
+
+/** Builds the proxy configuration from the options (playbook or flags). */
+export async function proxyConfigFromCli(o: ProxyCliOptions, env: NodeJS.ProcessEnv = process.env): Promise<ProxyConfig> {
+  const num = (flag: string, v: string | undefined): number | undefined => {
+    if (v === undefined) return undefined;
+    const n = Number(v);
+    if (!Number.isFinite(n) || n < 0) throw fail('PROXY_CONFIG_INVALID', `${flag}: expected a number, got "${v}"`);
+    return n;
+  };
+  const shutdown = num('--shutdown-grace-ms', o.shutdownGraceMs);
+  if (o.playbook) {
+    const flagsOnly = (['proto', 'grpcListen', 'wsListen', 'adminListen', 'legacy', 'next', 'split'] as const).filter((k) => o[k] !== undefined);
+    if (flagsOnly.length) throw fail('PROXY_CONFIG_INVALID', `--playbook cannot be combined with ${flagsOnly.map((k) => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`).join(', ')}; put them in the playbook's proxy section`);
+    const { playbook } = await loadPlaybook(o.playbook, { env, loadProto: false });
+    const input = proxyConfigFromPlaybook(playbook, { ...(o.proxyId ? { proxyId: o.proxyId } : {}), ...(o.control ? { controlUrl: o.control } : {}) });
+    return parseProxyConfig({ ...input, ...(shutdown !== undefined ? { shutdownGraceMs: shutdown } : {}) });
+  }
+  if (!o.proto?.length) throw fail('PROXY_CONFIG_INVALID', 'give --playbook FILE, or --proto FILE with the listener and upstream flags', { hint: 'switchyard proxy --proto chat.proto --grpc-listen 0.0.0.0:50051 --ws-listen 0.0.0.0:8080 --legacy grpc://10.0.0.5:50051 --next ws://10.0.0.6:8080' });
+  if (!o.legacy || !o.next) throw fail('PROXY_CONFIG_INVALID', 'flags-only mode needs both --legacy and --next upstreams');
+  const split = o.split === undefined ? undefined : percentToBp(Number(o.split));
+  const drain = num('--drain-grace-ms', o.drainGraceMs);
+  const sticky = o.stickyMetadata || o.stickyField ? { ...(o.stickyMetadata ? { metadata: o.stickyMetadata } : {}), ...(o.stickyField ? { field: o.stickyField } : {}) } : null;
+  const input: ProxyConfigInput = {
+    ...(o.migration ? { migration: o.migration } : {}),
+    ...(o.proxyId ? { proxyId: o.proxyId } : {}),
+    proto: { files: o.proto, includePaths: o.protoPath ?? [] },
+    listen: { grpc: o.grpcListen ?? null, ws: o.wsListen ?? null, admin: o.adminListen ?? null, ...(o.wsPath ? { wsPath: o.wsPath } : {}) },
+    upstreams: { legacy: o.legacy, next: o.next },
+    routing: { ...(split !== undefined ? { splitBp: { default: split } } : {}), sticky, overrideHeader: o.routeOverride ? undefined : null, drainGraceMs: drain ?? null },
+    control: { url: o.control ?? null },
+    admin: { token: env[ADMIN_TOKEN_ENV] || null },
+    ...(shutdown !== undefined ? { shutdownGraceMs: shutdown } : {}),
+  };
+  return parseProxyConfig(input);
+}
+
+/** Runs the proxy until `signal` aborts; resolves once it has stopped. */
+export async function runProxy(config: ProxyConfig, logger: Logger, signal: AbortSignal): Promise<void> {
+  const proxy = await startProxy(config, { transports: engineTransports(), logger });
+  logger.info({ grpc: proxy.addresses.grpc, ws: proxy.addresses.ws, admin: proxy.addresses.admin, migration: config.migration, proxyId: config.proxyId }, 'switchyard proxy ready');
+  await new Promise<void>((resolve) => (signal.aborted ? resolve() : signal.addEventListener('abort', () => resolve(), { once: true })));
+  logger.info({ graceMs: config.shutdownGraceMs }, 'shutting down: refusing new calls, letting open ones finish');
+  await proxy.stop();
+}
+
+/** Registers `switchyard proxy`. */
+export function registerProxy(program: Command): void {
+  program
+    .command('proxy')
+    .description('run the dual-serving proxy (gRPC and WebSocket in, legacy and next upstreams out) until SIGTERM/SIGINT')
+    .option('-p, --playbook <file>', 'playbook file (its proxy section); or configure with the flags below')
+    .option('--proto <file>', '.proto file (repeatable)', collectList)
+    .option('--proto-path <dir>', 'folder searched for imports (repeatable)', collectList)
+    .option('--grpc-listen <host:port>', 'gRPC listener')
+    .option('--ws-listen <host:port>', 'WebSocket listener')
+    .option('--ws-path <path>', 'WebSocket upgrade path (default /)')
+    .option('--admin-listen <host:port>', `admin HTTP listener (/healthz, /metrics, /status, PUT /split with the bearer token in $${ADMIN_TOKEN_ENV})`)
+    .option('--legacy <url>', 'legacy upstream: grpc://HOST:PORT, grpcs://, ws:// or wss://')
+    .option('--next <url>', 'next upstream: ws://HOST:PORT[/path], wss://, grpc:// or grpcs://')
+    .option('--split <percent>', 'share of calls to next until the control database says otherwise, 0–100 (two decimals)')
+    .option('--control <url>', 'control database to follow splits from and write metric snapshots to (flags mode default: none)')
+    .option('--migration <name>', 'migration name: whose splits to follow (default "default")')
+    .option('--proxy-id <id>', 'this proxy\'s id in snapshots (default HOSTNAME:PID)')
+    .option('--sticky-metadata <key>', 'metadata key holding the sticky routing key (e.g. x-user-id)')
+    .option('--sticky-field <path>', 'request field holding the sticky routing key when the metadata key is absent')
+    .option('--no-route-override', 'ignore the x-switchyard-route override header')
+    .option('--drain-grace-ms <ms>', 'after a split change, end streams on the old route after this long (default: never)')
+    .option('--shutdown-grace-ms <ms>', 'on SIGTERM/SIGINT, let open calls finish this long (default 10000)')
+    .action(async (opts: ProxyCliOptions, cmd: Command) => {
+      const logger = cliLogger(cmd);
+      const config = await proxyConfigFromCli(opts);
+      const abort = new AbortController();
+      const stop = (sig: string): void => {
+        if (abort.signal.aborted) logger.warn({ signal: sig }, 'already shutting down');
+        abort.abort();
+      };
+      const onTerm = (): void => stop('SIGTERM');
+      const onInt = (): void => stop('SIGINT');
+      process.on('SIGTERM', onTerm);
+      process.on('SIGINT', onInt);
+      try {
+        await runProxy(config, logger, abort.signal);
+      } finally {
+        process.off('SIGTERM', onTerm);
+        process.off('SIGINT', onInt);
+      }
+    });
+}
