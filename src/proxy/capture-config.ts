@@ -17,7 +17,8 @@
 import { z } from 'zod';
 
 const SEGMENT = '[A-Za-z_][A-Za-z0-9_]*(\\[(\\$index|\\d+)\\])?';
-const SOURCE = z.union([
+/** Where a captured column's value comes from: a request/response field path, a metadata key, or `{ value }`. */
+export const CAPTURE_SOURCE_SCHEMA = z.union([
   z.string().regex(new RegExp(`^(request|response)(\\[(\\$index|\\d+)\\])?(\\.${SEGMENT})*$`), 'expected request.<field path>, response.<field path> or metadata.<key>'),
   z.string().regex(/^metadata\.[0-9a-z_.-]+$/, 'expected metadata.<lower-case key>'),
   z.object({ value: z.union([z.string(), z.number(), z.boolean(), z.null()]) }).strict(),
@@ -35,7 +36,7 @@ export const CAPTURE_RULE_SCHEMA = z
     /** One row per call (`call`, default) or per request message (`request-message`, for client-streaming and bidi writes). */
     each: z.enum(['call', 'request-message']).default('call'),
     /** Logical column → source. */
-    columns: z.record(z.string().min(1), SOURCE),
+    columns: z.record(z.string().min(1), CAPTURE_SOURCE_SCHEMA),
   })
   .strict();
 

@@ -24,7 +24,7 @@ export interface RunningCapture {
 export async function startCapture(
   config: CaptureConfig,
   methods: ReadonlyMap<string, ProxyMethod>,
-  o: { migration: string; logger: Logger; onResult(method: string, result: 'enqueued' | 'failed'): void },
+  o: { migration: string; logger: Logger; onResult(method: string, result: 'enqueued' | 'failed'): void; shouldMirror?(table: string, from: 'legacy' | 'next'): boolean },
 ): Promise<RunningCapture> {
   const legacy = await openStore(config.legacyStore!, { label: 'legacy' });
   const next = await openStore(config.nextStore!, { label: 'next' }).catch(async (err: unknown) => {
@@ -40,7 +40,7 @@ export async function startCapture(
       namespace: config.namespace ?? o.migration,
       logger: o.logger,
     });
-    const capture = createCapture({ methods, writer, onResult: o.onResult, logger: o.logger });
+    const capture = createCapture({ methods, writer, onResult: o.onResult, logger: o.logger, ...(o.shouldMirror ? { shouldMirror: o.shouldMirror } : {}) });
     const stats = () => writer.outboxStats();
     return {
       capture,

@@ -38,6 +38,8 @@ export interface CaptureOptions {
   attempts?: number;
   /** Called per captured row: `enqueued` or `failed`. */
   onResult?(method: string, result: 'enqueued' | 'failed'): void;
+  /** Whether a row of `table` written by `from` is copied to the other store now (the dual-write mode). Default: always. */
+  shouldMirror?(table: string, from: UpstreamName): boolean;
   logger?: Logger;
 }
 
@@ -176,6 +178,7 @@ class CaptureTap implements CallTap {
   }
 
   private async mirror(op: WriteOp): Promise<void> {
+    if (this.o.shouldMirror && !this.o.shouldMirror(op.table, this.from)) return;
     const attempts = this.o.attempts ?? 5;
     for (let a = 1; ; a++) {
       try {

@@ -3,7 +3,9 @@
  * metric snapshots, and applies manual split changes there.
  */
 import { openControl } from '../control/control-db.js';
+import type { StoredDualWriteMode } from '../control/dual-write-modes.js';
 import { setSplits, type RouteTarget } from '../control/routes.js';
+import type { DualWriteGate } from './dual-write-gate.js';
 import type { Logger } from '../observability/logger.js';
 import type { ProxyConfig } from './config.js';
 import { createRouteWatcher, type RouteWatcher } from './route-watcher.js';
@@ -21,7 +23,7 @@ export interface ControlLink {
 }
 
 /** Opens the control database, loads the splits (throws when unreachable) and starts following them. */
-export async function startControlLink(config: ProxyConfig, splits: SplitTable, aggregator: SnapshotAggregator, onChanged: () => void, logger: Logger): Promise<ControlLink> {
+export async function startControlLink(config: ProxyConfig, splits: SplitTable, aggregator: SnapshotAggregator, onChanged: () => void, logger: Logger, dualWrite?: DualWriteGate): Promise<ControlLink> {
   const control = await openControl(config.control.url!);
   let watcher: RouteWatcher | undefined;
   let snapshots: SnapshotWriter | undefined;
@@ -42,6 +44,13 @@ export async function startControlLink(config: ProxyConfig, splits: SplitTable, 
         logger.info({ version, routes: routes.map((r) => `${r.target}=${r.splitBp}`) }, changed ? 'splits changed' : 'splits loaded');
         if (changed) onChanged();
       },
+      ...(dualWrite
+        ? {
+            onDualWriteModes(modes: StoredDualWriteMode[]) {
+              if (dualWrite.apply(modes)) logger.info({ modes: modes.map((m) => `${m.table}=${m.mode}`) }, 'dual-write modes changed');
+            },
+          }
+        : {}),
     });
     await watcher.start();
     snapshots = createSnapshotWriter({ db: control.knex, migration: config.migration, proxyId: config.proxyId, intervalMs: config.control.snapshotIntervalMs, aggregator, logger });

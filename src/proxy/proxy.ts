@@ -12,6 +12,7 @@ import { createAdminServer, type SplitRequest } from './admin.js';
 import type { RunningCapture } from './capture-runtime.js';
 import { splitHostPort, type ProxyConfig } from './config.js';
 import { startControlLink, type ControlLink } from './control-link.js';
+import { DualWriteGate } from './dual-write-gate.js';
 import { createGateway, type Gateway } from './gateway.js';
 import { startListeners, type Listeners } from './listeners.js';
 import { buildMethodTable } from './methods.js';
@@ -88,7 +89,8 @@ async function assemble(config: ProxyConfig, t: ProxyTransports, logger: Logger,
   // Connect now so the first calls do not pay for it; an upstream that is down is retried with backoff.
   for (const [name, u] of Object.entries(upstreams)) u.connect().catch((err: Error) => logger.warn({ upstream: name, err: err.message }, 'upstream not reachable yet; retrying'));
 
-  const link = config.control.url ? await startControlLink(config, splits, aggregator, () => gateway?.splitsChanged(), logger) : undefined;
+  const dualWrite = new DualWriteGate();
+  const link = config.control.url ? await startControlLink(config, splits, aggregator, () => gateway?.splitsChanged(), logger, config.capture.rules.length > 0 ? dualWrite : undefined) : undefined;
   if (link) cleanup.add(() => link.close());
 
   let capture: RunningCapture | undefined;
@@ -114,7 +116,7 @@ async function assemble(config: ProxyConfig, t: ProxyTransports, logger: Logger,
       metrics.captured(method, result);
       totals.capture[result]++;
     };
-    const cap = await startCapture(config.capture, methods, { migration: config.migration, logger, onResult });
+    const cap = await startCapture(config.capture, methods, { migration: config.migration, logger, onResult, shouldMirror: (table, from) => dualWrite.shouldMirror(table, from) });
     capture = cap;
     cleanup.add(() => cap.close());
   }

@@ -5,6 +5,7 @@
  * keeps running either way, so a lost notification only delays a change by one interval.
  */
 import pg from 'pg';
+import { getDualWriteModes, type StoredDualWriteMode } from '../control/dual-write-modes.js';
 import { getRoutes, routesVersion, ROUTES_CHANNEL, type Route } from '../control/routes.js';
 import type { Store } from '../store/connect.js';
 import { backoffDelayMs } from '../transport/lifecycle.js';
@@ -21,6 +22,8 @@ export interface RouteWatcherOptions {
   listen?: boolean;
   /** Receives the routes of the migration whenever the version changes. */
   onRoutes(routes: Route[], version: number): void;
+  /** Receives the migration's dual-write modes at every poll (read only when given). */
+  onDualWriteModes?(modes: StoredDualWriteMode[]): void;
   logger?: Logger;
 }
 
@@ -50,6 +53,7 @@ export function createRouteWatcher(o: RouteWatcherOptions): RouteWatcher {
   let reconnectTimer: NodeJS.Timeout | undefined;
 
   const check = async (): Promise<void> => {
+    if (o.onDualWriteModes) o.onDualWriteModes(await getDualWriteModes(db, o.migration));
     const v = await routesVersion(db);
     if (v === version) return;
     const routes = await getRoutes(db, o.migration);

@@ -3,6 +3,7 @@
  * routing, the route-override header, shadow comparison and write capture.
  */
 import { z } from 'zod';
+import { CAPTURE_SOURCE_SCHEMA } from '../../proxy/capture-config.js';
 import { duration, fraction, hostPort, identifier, methodPath, positiveInt } from './common.js';
 
 /** Where the proxy listens. At least one of `grpcListen` / `wsListen`. */
@@ -61,11 +62,12 @@ export const shadowRule = z.strictObject({
   noiseFilter: z.boolean().default(false).describe('also call legacy twice and discount differences legacy shows against itself; default false'),
 });
 
-/** A captured column's source: `request.<path>`, `response.<path>`, `metadata.<key>`, or a constant. */
-export const captureSource = z.union([
-  z.string().regex(/^(request|response|metadata)\.\S+$/, { message: 'expected "request.<field path>", "response.<field path>" or "metadata.<key>"' }),
-  z.strictObject({ value: z.union([z.string(), z.number(), z.boolean(), z.null()]).describe('a constant') }),
-]);
+/**
+ * A captured column's source: `request.<path>`, `response.<path>` (`response[$index].<path>`
+ * picks the streamed response paired with request message N), `metadata.<key>`, or a
+ * constant. The proxy's own rule, so both layers accept exactly the same sources.
+ */
+export const captureSource = CAPTURE_SOURCE_SCHEMA;
 
 /** Maps a write method's request/response fields to a row of a logical table. */
 export const captureRule = z.strictObject({

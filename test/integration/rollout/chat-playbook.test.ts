@@ -12,7 +12,7 @@ describe('playbooks/chat/playbook.yaml', () => {
     const loaded = await loadPlaybook(FILE, { env: ENV });
     expect(loaded.proto?.methods.has('/chat.ChatService/History')).toBe(true);
     const pb = loaded.playbook;
-    expect(pb.proxy.capture.map((c) => c.method)).toEqual(['/chat.ChatService/SendMessage', '/chat.ChatService/UploadBatch']);
+    expect(pb.proxy.capture.map((c) => c.method)).toEqual(['/chat.ChatService/SendMessage', '/chat.ChatService/UploadBatch', '/chat.ChatService/ExchangeMessages']);
     expect(pb.proxy.adminToken).toBeUndefined(); // ${SWITCHYARD_ADMIN_TOKEN:-} unset: admin writes disabled
     expect(pb.proxy.shadow['/chat.ChatService/History']).toMatchObject({ sampleRate: 0.1, timeout: 2000, ignore: ['sent_at'] });
     const plan = buildPlan(loaded);
