@@ -31,6 +31,8 @@ export interface ProgressOptions {
   logEveryMs?: number;
   /** Clock, for tests. Default Date.now. */
   now?: () => number;
+  /** Appended to the bar's format: cli-progress tokens filled from `increment` fields, e.g. ` | {segments} segments`. Default none. */
+  barSuffix?: string;
 }
 
 /** Creates a progress reporter (bar on a TTY, logs otherwise). */
@@ -44,7 +46,7 @@ export function createProgress(options: ProgressOptions): Progress {
   const tty = options.tty ?? Boolean(process.stderr.isTTY);
   const bar = tty
     ? new cliProgress.SingleBar(
-        { format: `${options.label} [{bar}] {percentage}% | {value}/{total} ${unit} | {rate} ${unit}/s | ETA {eta_formatted}`, stream: process.stderr, hideCursor: true, etaBuffer: 50 },
+        { format: `${options.label} [{bar}] {percentage}% | {value}/{total} ${unit} | {rate} ${unit}/s | ETA {eta_formatted}${options.barSuffix ?? ''}`, stream: process.stderr, hideCursor: true, etaBuffer: 50 },
         cliProgress.Presets.shades_classic,
       )
     : undefined;
