@@ -5,6 +5,17 @@
 import { Command, CommanderError } from 'commander';
 import { SwitchyardError } from '../src/errors.js';
 import { registerMigrate } from './commands/migrate.js';
+import { registerBackfill } from './commands/backfill.js';
+import { registerControl } from './commands/control.js';
+import { registerInit } from './commands/init.js';
+import { registerPlan } from './commands/plan.js';
+import { registerReconcile } from './commands/reconcile.js';
+import { registerReport } from './commands/report.js';
+import { registerRun } from './commands/run.js';
+import { registerSchema } from './commands/schema.js';
+import { registerProxy } from './commands/proxy.js';
+import { registerStatus } from './commands/status.js';
+import { registerDemo } from './commands/demo.js';
 import { EXIT } from './exit-codes.js';
 
 const program = new Command();
@@ -16,6 +27,17 @@ program
   .exitOverride();
 
 registerMigrate(program);
+registerBackfill(program);
+registerInit(program);
+registerPlan(program);
+registerReconcile(program);
+registerReport(program);
+registerRun(program);
+registerStatus(program);
+registerControl(program);
+registerSchema(program);
+registerProxy(program);
+registerDemo(program);
 
 try {
   await program.parseAsync(process.argv);

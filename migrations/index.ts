@@ -5,6 +5,9 @@
 import type { Knex } from 'knex';
 import * as core from './0001_core.js';
 import * as sharedRuns from './0002_shared_runs.js';
+import * as store from './0003_store.js';
+import * as reconcile from './0004_reconcile.js';
+import * as rollout from './0005_rollout.js';
 
 /** A migration module. */
 export interface ControlMigration {
@@ -16,4 +19,7 @@ export interface ControlMigration {
 export const CONTROL_MIGRATIONS: ReadonlyArray<readonly [string, ControlMigration]> = [
   ['0001_core', core],
   ['0002_shared_runs', sharedRuns],
+  ['0003_store', store],
+  ['0004_reconcile', reconcile],
+  ['0005_rollout', rollout],
 ];

@@ -6,6 +6,9 @@
 import type { Knex } from 'knex';
 import type { EngineName, StoreUrl } from './url.js';
 import type { ColumnInfo, TableInfo } from './introspect.js';
+import type { DialectValues } from './neutral.js';
+import type { BulkLoad, DialectKeyset, DialectWrites } from './write-dialect.js';
+import type { ChecksumSql } from './canonical.js';
 
 /** The subset of a raw driver connection the dialects use. */
 export type RawConnection = unknown;
@@ -27,6 +30,16 @@ export interface Dialect {
    * while holding it. On SQLite the file itself serialises writers, so `fn` just runs.
    */
   withLock<T>(knex: Knex, name: string, fn: () => Promise<T>): Promise<T>;
+  /** Value decoding/encoding and what the engine cannot store (`values.ts`). */
+  readonly values: DialectValues;
+  /** Guarded upserts and per-key locks (`upsert.ts`). */
+  readonly writes: DialectWrites;
+  /** Loads a backfill chunk (`bulk-load.ts`): COPY on PostgreSQL, multi-row upserts elsewhere. */
+  readonly bulkLoad: BulkLoad;
+  /** Keyset reads and row estimates (`keyset.ts`). */
+  readonly keyset: DialectKeyset;
+  /** Canonical text and checksum SQL for the reconciler (`checksum.ts`). */
+  readonly checksum: ChecksumSql;
 }
 
 export type { ColumnInfo, TableInfo };

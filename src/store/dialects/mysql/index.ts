@@ -2,6 +2,11 @@
 import type { Knex } from 'knex';
 import type { Dialect } from '../../dialect.js';
 import { describeTable } from './introspect.js';
+import { mysqlValues } from './values.js';
+import { mysqlWrites } from './upsert.js';
+import { mysqlBulkLoad } from './bulk-load.js';
+import { mysqlKeyset } from './keyset.js';
+import { mysqlChecksum } from './checksum.js';
 
 /** The MySQL/MariaDB dialect. */
 export const mysqlDialect: Dialect = {
@@ -42,6 +47,11 @@ export const mysqlDialect: Dialect = {
     return '`' + name.replace(/`/g, '``') + '`';
   },
   describeTable,
+  values: mysqlValues,
+  writes: mysqlWrites,
+  bulkLoad: mysqlBulkLoad,
+  keyset: mysqlKeyset,
+  checksum: mysqlChecksum,
   async withLock(knex, name, fn) {
     const conn = await knex.client.acquireConnection();
     try {

@@ -3,6 +3,11 @@ import type { Knex } from 'knex';
 import pg from 'pg';
 import type { Dialect } from '../../dialect.js';
 import { describeTable } from './introspect.js';
+import { postgresValues } from './values.js';
+import { postgresWrites } from './upsert.js';
+import { postgresBulkLoad } from './bulk-load.js';
+import { postgresKeyset } from './keyset.js';
+import { postgresChecksum } from './checksum.js';
 
 // pg type OIDs whose text form is kept as is (exact): int8, numeric, date, timestamp, timestamptz, time.
 const TEXT_OIDS = new Set([20, 1700, 1082, 1114, 1184, 1083, 1266]);
@@ -55,6 +60,11 @@ export const postgresDialect: Dialect = {
       .join('.');
   },
   describeTable,
+  values: postgresValues,
+  writes: postgresWrites,
+  bulkLoad: postgresBulkLoad,
+  keyset: postgresKeyset,
+  checksum: postgresChecksum,
   async withLock(knex, name, fn) {
     const conn = await knex.client.acquireConnection();
     try {

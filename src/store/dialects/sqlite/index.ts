@@ -3,6 +3,11 @@ import { openSync, closeSync, unlinkSync, statSync } from 'node:fs';
 import type { Knex } from 'knex';
 import type { Dialect } from '../../dialect.js';
 import { describeTable } from './introspect.js';
+import { sqliteValues } from './values.js';
+import { sqliteWrites } from './upsert.js';
+import { sqliteBulkLoad } from './bulk-load.js';
+import { sqliteKeyset } from './keyset.js';
+import { sqliteChecksum } from './checksum.js';
 
 /** The SQLite dialect. */
 export const sqliteDialect: Dialect = {
@@ -36,6 +41,11 @@ export const sqliteDialect: Dialect = {
     return '"' + name.replace(/"/g, '""') + '"';
   },
   describeTable,
+  values: sqliteValues,
+  writes: sqliteWrites,
+  bulkLoad: sqliteBulkLoad,
+  keyset: sqliteKeyset,
+  checksum: sqliteChecksum,
   withLock: withFileLock,
 };
 

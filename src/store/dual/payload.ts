@@ -1,0 +1,54 @@
+/**
+ * Outbox payloads: a flat row of neutral values as JSON. `bigint` becomes `{"$n":"…"}` and a
+ * Buffer `{"$b":"<base64>"}`; every other neutral value is a JSON primitive.
+ */
+import type { Neutral } from '../neutral.js';
+
+/** A row of neutral values by logical column name. */
+export type NeutralRow = Record<string, Neutral>;
+
+function tag(v: unknown): unknown {
+  if (typeof v === 'bigint') return { $n: v.toString() };
+  if (Buffer.isBuffer(v)) return { $b: v.toString('base64') };
+  return v;
+}
+
+function untag(v: unknown): unknown {
+  if (v !== null && typeof v === 'object') {
+    const o = v as { $n?: string; $b?: string };
+    if (typeof o.$n === 'string') return BigInt(o.$n);
+    if (typeof o.$b === 'string') return Buffer.from(o.$b, 'base64');
+  }
+  return v;
+}
+
+/** Serialises a neutral row (flat: one level of values, or an array of them). */
+export function encodePayload(row: NeutralRow | readonly Neutral[]): string {
+  if (Array.isArray(row)) return JSON.stringify(row.map(tag));
+  const out: Record<string, unknown> = {};
+  for (const k in row) out[k] = tag((row as NeutralRow)[k]);
+  return JSON.stringify(out);
+}
+
+/** Parses a payload written by {@link encodePayload}. */
+export function decodePayload(text: string): NeutralRow {
+  const parsed = JSON.parse(text) as Record<string, unknown> | unknown[];
+  if (Array.isArray(parsed)) return parsed.map(untag) as unknown as NeutralRow;
+  for (const k in parsed) parsed[k] = untag(parsed[k]);
+  return parsed as NeutralRow;
+}
+
+/** A stable text for a key (column order as given), used for partitioning and lock names. */
+export function keyText(key: readonly Neutral[]): string {
+  return encodePayload(key);
+}
+
+/** FNV-1a hash of a string into [0, buckets). */
+export function bucketOf(text: string, buckets: number): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return (h >>> 0) % buckets;
+}

@@ -1,0 +1,4 @@
+import { datastoreSuite } from './datastore-suite.js';
+import { PAIRS } from './pairs.js';
+
+datastoreSuite(PAIRS.postgresToMysql);
