@@ -1,15 +1,12 @@
 /** `switchyard report --audit`: the rollout's audit trail as Markdown, HTML or JSON. */
 import { writeFile } from 'node:fs/promises';
 import { openControl } from '../../src/control/control-db.js';
-import { listEvents } from '../../src/control/events.js';
-import { getRoutes } from '../../src/control/routes.js';
-import { readRollout } from '../../src/control/rollouts.js';
-import { getDualWriteModes } from '../../src/control/dual-write-modes.js';
 import { fail } from '../../src/errors.js';
 import { loadPlaybook } from '../../src/playbook/load.js';
 import { renderAuditHtml } from '../../src/rollout/audit/html.js';
 import { renderAuditMarkdown } from '../../src/rollout/audit/markdown.js';
-import { buildAuditTrail, type AuditTrail } from '../../src/rollout/audit/model.js';
+import type { AuditTrail } from '../../src/rollout/audit/model.js';
+import { readAuditTrail as readTrail } from '../../src/rollout/audit/read.js';
 import { printLines } from '../print.js';
 import { playbookPath } from '../rollout-env.js';
 
@@ -35,22 +32,9 @@ export async function readAuditTrail(opts: AuditReportOptions): Promise<AuditTra
   if (!migration) throw fail('INVALID_ARGUMENT', 'report --audit needs --migration NAME or --playbook FILE (default ./playbook.yaml)', { hint: 'e.g. `switchyard report --audit --migration chat --format html --out audit.html`' });
   const control = await openControl(controlUrl);
   try {
-    const db = control.knex;
-    const [row, events, routes, modes] = await Promise.all([readRollout(db, migration), listEvents(db, { migration }), getRoutes(db, migration), getDualWriteModes(db, migration)]);
-    if (!row && events.length === 0) throw fail('ROLLOUT_NOT_STARTED', `no rollout or events for migration "${migration}" in ${control.url.redacted}`, { hint: 'check --migration and --control' });
-    const state = row?.state as { reason?: string; lastGoodStageIndex?: number } | undefined;
-    const stageOf = (i: number | undefined): string | null => (i === undefined || i < 0 ? null : (events.find((e) => e.data['stageIndex'] === i && typeof e.data['stage'] === 'string')?.data['stage'] as string | undefined) ?? `#${i}`);
-    const status = row
-      ? {
-          status: row.status,
-          stage: row.stageName || stageOf(row.stageIndex),
-          reason: state?.reason ?? '',
-          split: Object.fromEntries(routes.map((r) => [r.target, r.splitBp])),
-          dualWrite: modes.find((m) => m.table === '*')?.mode ?? null,
-          lastGoodStage: stageOf(row.lastGoodStageIndex),
-        }
-      : null;
-    return buildAuditTrail(migration, events, status);
+    const trail = await readTrail(control.knex, migration);
+    if (!trail) throw fail('ROLLOUT_NOT_STARTED', `no rollout or events for migration "${migration}" in ${control.url.redacted}`, { hint: 'check --migration and --control' });
+    return trail;
   } finally {
     await control.close();
   }

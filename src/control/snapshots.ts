@@ -59,10 +59,13 @@ export async function insertSnapshots(db: Knex, rows: MetricSnapshot[]): Promise
   });
 }
 
-/** Which snapshots to sum. */
+/**
+ * Which snapshots to sum: those whose whole interval lies in the window, so a change at
+ * `sinceMs` (a stage start, a split change) is never judged by traffic from before it.
+ */
 export interface SnapshotWindow {
   migration: string;
-  /** Interval ends after this, epoch ms (exclusive). */
+  /** Intervals that start at or after this, epoch ms. */
   sinceMs: number;
   /** Interval ends at or before this, epoch ms. Default: no bound. */
   untilMs?: number;
@@ -91,7 +94,7 @@ function emptyTotals(): UpstreamTotals {
 
 /** Sums the snapshots in a window, per upstream. */
 export async function sumSnapshots(db: Knex, window: SnapshotWindow): Promise<Record<UpstreamName, UpstreamTotals>> {
-  let q = db('sy_metric_snapshots').where('migration', window.migration).andWhere('at_ms', '>', window.sinceMs);
+  let q = db('sy_metric_snapshots').where('migration', window.migration).andWhere(db.raw('at_ms - interval_ms'), '>=', window.sinceMs);
   if (window.untilMs !== undefined) q = q.andWhere('at_ms', '<=', window.untilMs);
   if (window.methodClass !== undefined) q = q.andWhere('method_class', window.methodClass);
   if (window.method !== undefined) q = q.andWhere('method', window.method);

@@ -76,3 +76,26 @@ export function normalizeDateTime(value: unknown): string {
   const [hms, frac = ''] = time.split('.');
   return `${date} ${hms}.${frac.padEnd(3, '0').slice(0, 3)}`;
 }
+
+/**
+ * Writes `count` messages spread over the hour before `endMs` (time-ordered ids, so key
+ * order is send order), in batches. The history that exists before the migration starts.
+ */
+export async function seedHistory(db: Knex, table: string, count: number, o: { rooms: string[]; users: string[]; endMs?: number }): Promise<void> {
+  const end = o.endMs ?? Date.now() - 60_000;
+  const stepMs = 3_600_000 / Math.max(1, count);
+  for (let i = 0; i < count; i += 500) {
+    const rows: ChatRow[] = [];
+    for (let j = i; j < Math.min(count, i + 500); j++) {
+      const at = new Date(Math.round(end - 3_600_000 + j * stepMs));
+      const sender = o.users[j % o.users.length]!;
+      rows.push({ id: timeOrderedId(at.getTime()), room: o.rooms[j % o.rooms.length]!, sender, content: `earlier message ${j + 1} from ${sender}`, sent_at: sqlDateTime(at), version: 1 });
+    }
+    await db(table).insert(rows);
+  }
+}
+
+/** Drops the messages table if it exists. */
+export async function dropChatTable(store: Store, table: string = CHAT_TABLE): Promise<void> {
+  await store.knex.schema.dropTableIfExists(table);
+}

@@ -17,3 +17,4 @@ export { readStatus, type RolloutStatusReport } from './status.js';
 export { buildAuditTrail, type AuditTrail } from './audit/model.js';
 export { renderAuditMarkdown } from './audit/markdown.js';
 export { renderAuditHtml } from './audit/html.js';
+export { readAuditTrail } from './audit/read.js';
