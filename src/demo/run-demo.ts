@@ -27,6 +27,7 @@ import { createDbGateSources, createDbRolloutStore } from '../rollout/db-store.j
 import type { RolloutState } from '../rollout/state.js';
 import { loadProto } from '../schema/load.js';
 import { openStore, type Store } from '../store/connect.js';
+import { purgeNamespace } from '../store/dual/outbox.js';
 import { startChatBackend, type ChatBackend } from './chat-backend.js';
 import { dropChatTable, ensureChatTable, seedHistory } from './chat-store.js';
 import { demoPlaybookYaml } from './demo-playbook.js';
@@ -44,7 +45,7 @@ export interface DemoOptions {
   nextUrl?: string;
   /** Working folder (control database, playbook, stores, reports). Default `.switchyard/demo-<time>`. */
   dir?: string;
-  /** Table on both stores; dropped and re-created. Default `switchyard_demo_messages`. */
+  /** Table on both stores; dropped and re-created (with the demo's outbox entries). Default `switchyard_demo_messages`. */
   table?: string;
   /** Stage name at which the next backend starts failing (e.g. `reads-25%`). Default: no fault. */
   fault?: string;
@@ -56,6 +57,8 @@ export interface DemoOptions {
   ratePerSec?: number;
   /** Hold of each shift stage, seconds. Default 4. */
   holdSeconds?: number;
+  /** Longest the controller may run before the demo stops it, ms. Default 5 minutes. */
+  timeoutMs?: number;
   /** Progress lines (one per audit event and per phase). Default: none. */
   onLine?(line: string): void;
   /** Logger for the parts. Default silent. */
@@ -82,11 +85,19 @@ export interface DemoResult {
   durationMs: number;
 }
 
+/** How long the controller may run before the demo stops it. */
+export const DEFAULT_DEMO_TIMEOUT_MS = 300_000;
+
+/** The table the demo creates on both stores unless told otherwise. */
+export const DEFAULT_DEMO_TABLE = 'switchyard_demo_messages';
+
 const USERS = Array.from({ length: 40 }, (_, i) => `user-${i + 1}`);
 const ROOMS = Array.from({ length: 5 }, (_, i) => `room-${i + 1}`);
 
-async function prepareStore(url: string, label: string, table: string, seed: number): Promise<Store> {
+async function prepareStore(url: string, label: string, table: string, seed: number, migration: string): Promise<Store> {
   const store = await openStore(url, { label });
+  // A fresh start: the table and whatever an earlier demo left in this migration's outbox.
+  await purgeNamespace(store.knex, migration);
   await dropChatTable(store, table);
   await ensureChatTable(store, table);
   if (seed > 0) await seedHistory(store.knex, table, seed, { rooms: ROOMS, users: USERS });
@@ -100,8 +111,10 @@ export async function runDemo(o: DemoOptions = {}): Promise<DemoResult> {
   const logger = o.logger ?? silentLogger;
   const dir = path.resolve(o.dir ?? path.join('.switchyard', `demo-${new Date().toISOString().replace(/[:.]/g, '-')}`));
   mkdirSync(dir, { recursive: true });
-  const table = o.table ?? 'switchyard_demo_messages';
-  const migration = 'chat-demo';
+  const table = o.table ?? DEFAULT_DEMO_TABLE;
+  // The migration name is the outbox namespace in both stores: one per table, so demos on
+  // other tables of the same servers never share a relay.
+  const migration = table === DEFAULT_DEMO_TABLE ? 'chat-demo' : `chat-demo-${table}`;
   const legacyUrl = o.legacyUrl ?? `sqlite://${path.join(dir, 'legacy.db')}`;
   const nextUrl = o.nextUrl ?? `sqlite://${path.join(dir, 'next.db')}`;
   const controlUrl = `sqlite://${path.join(dir, 'control.db')}`;
@@ -109,9 +122,9 @@ export async function runDemo(o: DemoOptions = {}): Promise<DemoResult> {
   try {
     const seed = o.seedMessages ?? 3000;
     say(`preparing stores: legacy ${seed} messages of history, next empty`);
-    const legacyStore = await prepareStore(legacyUrl, 'legacy', table, seed);
+    const legacyStore = await prepareStore(legacyUrl, 'legacy', table, seed, migration);
     cleanup.push(() => legacyStore.close());
-    const nextStore = await prepareStore(nextUrl, 'next', table, 0);
+    const nextStore = await prepareStore(nextUrl, 'next', table, 0, migration);
     cleanup.push(() => nextStore.close());
 
     const schema = await loadProto(CHAT_PROTO);
@@ -167,12 +180,31 @@ export async function runDemo(o: DemoOptions = {}): Promise<DemoResult> {
         }
       }
     };
-    const ticker = setInterval(() => void follow().catch(() => undefined), 250);
+    // A paused rollout waits for an operator; the demo has none, so it stops there (as it
+    // does when it runs past its time limit) and reports where it stood.
+    const stop = new AbortController();
+    const limit = setTimeout(() => {
+      say(`the demo ran past ${(o.timeoutMs ?? DEFAULT_DEMO_TIMEOUT_MS) / 1000} s; stopping the controller`);
+      stop.abort();
+    }, o.timeoutMs ?? DEFAULT_DEMO_TIMEOUT_MS);
+    const ticker = setInterval(
+      () =>
+        void follow()
+          .then(() => {
+            if (controller.state()?.status === 'paused' && !stop.signal.aborted) {
+              say('the rollout paused (it needs an operator: `switchyard resume`); stopping the demo here');
+              stop.abort();
+            }
+          })
+          .catch(() => undefined),
+      250,
+    );
     let state: RolloutState;
     try {
-      state = await controller.run();
+      state = await controller.run(stop.signal);
     } finally {
       clearInterval(ticker);
+      clearTimeout(limit);
     }
     await follow();
 

@@ -168,3 +168,13 @@ export async function outboxStatsWithin(knex: Knex, namespace: string, timeoutMs
     return { depth: Number.NaN, parked: Number.NaN, oldestAgeMs: Number.NaN, error: (err as Error).message };
   }
 }
+
+/**
+ * Forgets a namespace in one store: its outbox entries and partition leases. For tearing down
+ * a migration whose tables were dropped (its entries could never apply); never while a
+ * relay or writer of that namespace runs.
+ */
+export async function purgeNamespace(knex: Knex, namespace: string): Promise<void> {
+  if (await knex.schema.hasTable(OUTBOX_TABLE)) await knex(OUTBOX_TABLE).where({ namespace }).delete();
+  if (await knex.schema.hasTable(LEASE_TABLE)) await knex(LEASE_TABLE).where({ namespace }).delete();
+}

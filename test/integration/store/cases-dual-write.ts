@@ -112,8 +112,9 @@ export function dualWriteCases(pair: EnginePair): void {
       });
     });
 
-    for (const outage of ['cut', 'stall'] as const) {
-      it.runIf(pair.next !== 'sqlite')(`loses no write while the secondary is ${outage === 'cut' ? 'gone (connections reset and refused)' : 'not answering'}, and drains the outbox when it returns`, async () => {
+    // A secondary that goes away needs a server to cut off: not SQLite (an embedded file).
+    for (const outage of pair.next === 'sqlite' ? [] : (['cut', 'stall'] as const)) {
+      it(`loses no write while the secondary is ${outage === 'cut' ? 'gone (connections reset and refused)' : 'not answering'}, and drains the outbox when it returns`, async () => {
         if (!ok) return;
         const u = new URL(nextUrl);
         const relay = await startTcpRelay(u.hostname, Number(u.port));

@@ -29,7 +29,7 @@ describe('codec', () => {
     const bytes = jsonToBytes(reply, { id: 'm1', sentAt: '2026-01-02T03:04:05.123Z' });
     expect(bytesToJson(reply, bytes)).toEqual({ id: 'm1', sentAt: '2026-01-02T03:04:05.123Z' });
     const msg = schema.type('chat.Message');
-    expect(decodeToObject(msg, encodeMessage(msg, { content: 'hi', sender: 'ann' }))).toEqual({ content: 'hi', sender: 'ann', room: '' });
+    expect(decodeToObject(msg, encodeMessage(msg, { content: 'hi', sender: 'ann' }))).toEqual({ content: 'hi', sender: 'ann', room: '', id: '', sentAt: null });
   });
 
   it('names the field path of a bad value', async () => {
