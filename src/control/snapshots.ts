@@ -75,15 +75,8 @@ export interface SnapshotWindow {
   method?: string;
 }
 
-/** Sums for one upstream over a window. */
-export interface UpstreamTotals {
-  calls: number;
-  errors: number;
-  codes: Record<string, number>;
-  latency: Histogram;
-  shadowCompared: number;
-  shadowMismatched: number;
-  shadowDropped: number;
+/** Sums for one upstream over a window: the snapshot counters, plus how many proxies reported. */
+export interface UpstreamTotals extends Pick<MetricSnapshot, 'calls' | 'errors' | 'codes' | 'latency' | 'shadowCompared' | 'shadowMismatched' | 'shadowDropped'> {
   /** Distinct proxies that reported. */
   proxies: number;
 }

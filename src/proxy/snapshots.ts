@@ -13,18 +13,8 @@ import { SERVER_FAULT_CODES, type FinishedCall } from './gateway.js';
 import type { ShadowResult } from './shadow.js';
 import { truncateDiff } from './shadow-compare.js';
 
-interface Cell {
-  method: string;
-  methodClass: string;
-  upstream: UpstreamName;
-  calls: number;
-  errors: number;
-  codes: Record<string, number>;
-  latency: Histogram;
-  shadowCompared: number;
-  shadowMismatched: number;
-  shadowDropped: number;
-}
+/** One method × upstream of the current interval: a snapshot row without its interval and origin. */
+type Cell = Omit<MetricSnapshot, 'migration' | 'proxyId' | 'atMs' | 'intervalMs'>;
 
 /** One interval's worth, taken out of the aggregator. */
 export interface TakenInterval {

@@ -124,3 +124,40 @@ export async function startTcpRelay(target: string): Promise<TcpRelay> {
     },
   };
 }
+
+/** A relay in front of a database server, named for what outage tests do to it. */
+export interface DatabaseRelay {
+  /** `url` with its host and port replaced by the relay's. */
+  wrap(url: string): string;
+  /** A server that went away: every connection dropped, new ones refused. */
+  cut(): void;
+  /** A server that stopped answering: connections stay open, no byte moves. */
+  stall(): void;
+  /** Heals either. */
+  restore(): void;
+  close(): Promise<void>;
+}
+
+/** Starts a relay on 127.0.0.1:0 in front of the server of a database URL. */
+export async function startDatabaseRelay(url: string): Promise<DatabaseRelay> {
+  const u = new URL(url);
+  const relay = await startTcpRelay(`${u.hostname}:${u.port || (u.protocol.startsWith('mysql') ? 3306 : 5432)}`);
+  return {
+    wrap(target) {
+      const t = new URL(target);
+      t.hostname = '127.0.0.1';
+      t.port = String(relay.port);
+      return t.toString();
+    },
+    cut() {
+      relay.refuse(true);
+      relay.dropAll();
+    },
+    stall: () => relay.freeze(),
+    restore() {
+      relay.refuse(false);
+      relay.thaw();
+    },
+    close: () => relay.close(),
+  };
+}

@@ -10,7 +10,7 @@ import { parseProxyConfig } from '../../../src/proxy/config.js';
 import { startProxy, type RunningProxy } from '../../../src/proxy/proxy.js';
 import { engineTransports } from '../../../src/proxy/engines.js';
 import { MYSQL_URL, POSTGRES_URL, requireDatabase, uniqueTable } from '../../helpers/databases.js';
-import { startTcpRelay, type TcpRelay } from '../../helpers/store-tcp-relay.js';
+import { startDatabaseRelay, type DatabaseRelay } from '../../helpers/tcp-relay.js';
 import { callWith, sleep } from '../../helpers/calls.js';
 import { CHAT_PROTO, chatBackend, chatSchema, SEND } from './chat-backends.js';
 
@@ -19,7 +19,7 @@ const namespace = table;
 let ok = false;
 let legacy: Store;
 let next: Store;
-let relay: TcpRelay;
+let relay: DatabaseRelay;
 const servers: ServerTransport[] = [];
 let proxy: RunningProxy | undefined;
 
@@ -48,7 +48,7 @@ beforeAll(async () => {
   const w = createWsServer({ methods, handler: await chatBackend(next, table) });
   servers.push(g, w);
   const [ga, wa] = [await g.listen(), await w.listen()];
-  relay = await startTcpRelay('127.0.0.1', 5432);
+  relay = await startDatabaseRelay(POSTGRES_URL);
   const config = parseProxyConfig({
     migration: table,
     proto: { files: [CHAT_PROTO] },

@@ -8,7 +8,7 @@ import { Registry } from 'prom-client';
 import { openStore, type Store } from '../../../src/store/connect.js';
 import { createDualWriter, type DualWriter, type DualWriterOptions } from '../../../src/store/dual/dual-writer.js';
 import { runBackfill } from '../../../src/store/backfill/run.js';
-import { startTcpRelay } from '../../helpers/store-tcp-relay.js';
+import { startDatabaseRelay } from '../../helpers/tcp-relay.js';
 import { tempSqliteUrl, uniqueTable } from '../../helpers/databases.js';
 import { createTable, dropTable, openPair, pairAvailable, snapshot, type ColType, type EnginePair } from './pairs.js';
 
@@ -116,8 +116,7 @@ export function dualWriteCases(pair: EnginePair): void {
     for (const outage of pair.next === 'sqlite' ? [] : (['cut', 'stall'] as const)) {
       it(`loses no write while the secondary is ${outage === 'cut' ? 'gone (connections reset and refused)' : 'not answering'}, and drains the outbox when it returns`, async () => {
         if (!ok) return;
-        const u = new URL(nextUrl);
-        const relay = await startTcpRelay(u.hostname, Number(u.port));
+        const relay = await startDatabaseRelay(nextUrl);
         const nextViaRelay = await openStore(relay.wrap(nextUrl), { label: 'next' });
         try {
           await withTable(async () => {
