@@ -5,6 +5,7 @@
  */
 import { createGrpcClient } from '../../src/transport/grpc/index.js';
 import { createWsClient } from '../../src/transport/ws/index.js';
+import { Metadata } from '../../src/transport/metadata.js';
 import type { ClientTransport, TransportName } from '../../src/transport/transport.js';
 
 export const ECHO = { path: '/chat.ChatService/ExchangeMessages', kind: 'bidi' as const };
@@ -30,47 +31,6 @@ export function quantiles(values: Float64Array): Latency {
   const sorted = Float64Array.from(values).sort();
   const at = (q: number): number => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN;
   return { p50Ms: +at(0.5).toFixed(3), p99Ms: +at(0.99).toFixed(3) };
-}
-
-/** Bidi echo of `count` messages with at most `window` in flight. */
-export async function throughput(client: ClientTransport, message: Uint8Array, count: number, window: number): Promise<ThroughputResult> {
-  await client.connect();
-  const cpu0 = process.cpuUsage();
-  const sentAt = new Float64Array(count);
-  const rtt = new Float64Array(count);
-  let sent = 0;
-  let received = 0;
-  let blocked = false;
-  const t0 = performance.now();
-  const call = client.start(ECHO);
-  await new Promise<void>((resolve, reject) => {
-    const fill = (): void => {
-      while (sent < count && sent - received < window) {
-        sentAt[sent++] = performance.now();
-        if (!call.write(message)) {
-          blocked = true;
-          return;
-        }
-      }
-    };
-    call.listen({
-      onMessage: () => {
-        rtt[received] = performance.now() - sentAt[received]!;
-        received++;
-        if (received === count) call.halfClose();
-        else if (!blocked) fill();
-      },
-      onDrain: () => {
-        blocked = false;
-        fill();
-      },
-      onStatus: (s) => (received === count && s.code === 0 ? resolve() : reject(new Error(`echo ended ${s.code} ${s.message} after ${received}/${count}`))),
-    });
-    fill();
-  });
-  const elapsed = performance.now() - t0;
-  const u = process.cpuUsage(cpu0);
-  return { messages: count, msgsPerSec: Math.round((count / elapsed) * 1000), ...quantiles(rtt), clientCpuUsPerMsg: +((u.user + u.system) / count).toFixed(2) };
 }
 
 /** Bidi echo at `ratePerSec` for `durationMs` on one stream: round-trip latency at a fixed load. */
@@ -142,4 +102,72 @@ export async function openStreams(transport: TransportName, address: string, mes
   await Promise.all(done);
   await Promise.all(clients.map((c) => c.close()));
   return { opened: seen, failed, echoes };
+}
+
+/** Shape of a full-speed run: `connections` × `streamsPerConnection` bidi streams, each with at most `windowPerStream` messages in flight. */
+export interface LoadShape {
+  connections: number;
+  streamsPerConnection: number;
+  windowPerStream: number;
+}
+
+/**
+ * Bidi echo of about `count` messages (a whole number per stream) at full speed: every
+ * stream keeps its window in flight and sends one message per response. With one stream
+ * the whole window travels as one batch; with many, the streams run independently, as a
+ * proxy in front of many clients sees them. `metadata` goes on every call.
+ */
+export async function throughput(transport: TransportName, address: string, message: Uint8Array, count: number, shape: LoadShape, metadata: Record<string, string> = {}): Promise<ThroughputResult> {
+  const clients = Array.from({ length: shape.connections }, () => connect(transport, address));
+  try {
+    await Promise.all(clients.map((c) => c.connect()));
+    const streams = shape.connections * shape.streamsPerConnection;
+    const perStream = Math.ceil(count / streams);
+    const total = perStream * streams;
+    const rtt = new Float64Array(total);
+    let recorded = 0;
+    const md = new Metadata();
+    for (const [k, v] of Object.entries(metadata)) md.set(k, v);
+    const cpu0 = process.cpuUsage();
+    const t0 = performance.now();
+    await Promise.all(
+      Array.from({ length: streams }, (_, i) => {
+        const call = clients[i % shape.connections]!.start(ECHO, { metadata: md });
+        const sentAt = new Float64Array(perStream);
+        let sent = 0;
+        let received = 0;
+        let blocked = false;
+        return new Promise<void>((resolve, reject) => {
+          const fill = (): void => {
+            while (sent < perStream && sent - received < shape.windowPerStream) {
+              sentAt[sent++] = performance.now();
+              if (!call.write(message)) {
+                blocked = true;
+                return;
+              }
+            }
+          };
+          call.listen({
+            onMessage: () => {
+              rtt[recorded++] = performance.now() - sentAt[received]!;
+              received++;
+              if (received === perStream) call.halfClose();
+              else if (!blocked) fill();
+            },
+            onDrain: () => {
+              blocked = false;
+              fill();
+            },
+            onStatus: (s) => (received === perStream && s.code === 0 ? resolve() : reject(new Error(`echo ended ${s.code} ${s.message} after ${received}/${perStream}`))),
+          });
+          fill();
+        });
+      }),
+    );
+    const elapsed = performance.now() - t0;
+    const u = process.cpuUsage(cpu0);
+    return { messages: total, msgsPerSec: Math.round((total / elapsed) * 1000), ...quantiles(rtt), clientCpuUsPerMsg: +((u.user + u.system) / total).toFixed(3) };
+  } finally {
+    await Promise.all(clients.map((c) => c.close()));
+  }
 }

@@ -1,7 +1,11 @@
 /**
- * The bench's child processes. `upstream`: a bidi echo server (gRPC or WebSocket) that
- * reports its CPU time. `proxy`: a switchyard proxy in front of it that reports its CPU
- * time, forwarded messages and peak RSS. `client`: runs one load and returns the result.
+ * The bench's child processes. `upstream`: two bidi echo servers on one transport (gRPC or
+ * WebSocket) that report their process's CPU time: a transport-level echo (each request's
+ * bytes written back) and an application echo on the RPC API (each request decoded, given
+ * a stored id and time, and encoded again, as the chat backends do). `proxy`: a switchyard
+ * proxy (legacy upstream: the transport echo; next: the application echo) that reports its
+ * CPU time, forwarded messages and peak RSS. `client`: runs one load and returns the
+ * result. `pipe`, `h2relay`: the reference floors of `floors.ts`.
  */
 import { fileURLToPath } from 'node:url';
 import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
@@ -9,13 +13,15 @@ import { createGrpcServer } from '../../src/transport/grpc/index.js';
 import { createWsServer } from '../../src/transport/ws/index.js';
 import { loadProto } from '../../src/schema/load.js';
 import { okStatus } from '../../src/transport/status.js';
+import { createServer, type Message } from '../../src/rpc/index.js';
 import type { CallHandler, ServerTransport, TransportName } from '../../src/transport/transport.js';
 import { parseProxyConfig } from '../../src/proxy/config.js';
 import { startProxy } from '../../src/proxy/proxy.js';
 import { engineTransports } from '../../src/proxy/engines.js';
 import { forwardedCounts } from '../../src/proxy/proxied-call.js';
 import { cpuSinceUs, serveRequests } from './ipc.js';
-import { connect, openStreams, paced, throughput } from './load.js';
+import { floorRole } from './floors.js';
+import { connect, openStreams, paced, throughput, type LoadShape } from './load.js';
 
 export const CHAT_PROTO = fileURLToPath(new URL('../../playbooks/chat/chat.proto', import.meta.url));
 const LIMITS = { maxConcurrentStreams: 10_000, maxMessageBytes: 1 << 20 };
@@ -29,7 +35,7 @@ function diagnostics(): Record<string, number> {
 }
 
 async function upstream(): Promise<void> {
-  let server: ServerTransport | undefined;
+  const servers: Array<{ shutdown(graceMs?: number): Promise<void> }> = [];
   let echoed = 0;
   let base = process.cpuUsage();
   const handler: CallHandler = (call) =>
@@ -44,9 +50,23 @@ async function upstream(): Promise<void> {
     if (req['op'] === 'start') {
       const schema = await loadProto(CHAT_PROTO);
       const methods = [...schema.methods.values()];
-      server = req['transport'] === 'grpc' ? createGrpcServer({ methods, handler, ...LIMITS }) : createWsServer({ methods, handler, ...LIMITS });
+      const transport = req['transport'] as TransportName;
+      const server: ServerTransport = transport === 'grpc' ? createGrpcServer({ methods, handler, ...LIMITS }) : createWsServer({ methods, handler, ...LIMITS });
+      servers.push(server);
       const a = await server.listen();
-      return { port: a.port };
+      // The application echo: decode, store-like id and time, encode (the RPC API does both codecs).
+      let stored = 0;
+      const app = createServer({ schema, [transport]: { ...LIMITS } }).service('chat.ChatService', {
+        ExchangeMessages: async function* (requests: AsyncIterable<Message>) {
+          for await (const m of requests) {
+            echoed++;
+            yield { ...m, id: `m-${++stored}`, sentAt: new Date() };
+          }
+        },
+      });
+      servers.push(app);
+      const bound = await app.listen();
+      return { port: a.port, appPort: (bound.grpc ?? bound.ws)!.port };
     }
     if (req['op'] === 'reset') {
       diagnostics();
@@ -91,10 +111,11 @@ async function proxy(): Promise<void> {
   serveRequests(async (req) => {
     if (req['op'] === 'start') {
       const listen = req['listen'] as TransportName;
+      const upstreams = req['upstreams'] as { legacy: string; next: string };
       const config = parseProxyConfig({
         proto: { files: [CHAT_PROTO] },
         listen: { [listen]: '127.0.0.1:0' },
-        upstreams: { legacy: String(req['upstream']), next: String(req['upstream']) },
+        upstreams,
         limits: LIMITS,
       });
       const p = await startProxy(config, { transports: engineTransports() });
@@ -110,7 +131,8 @@ async function proxy(): Promise<void> {
       return {};
     }
     if (req['op'] === 'report') {
-      return { ...diagnostics(), ...pauses.report(), cpuUs: cpuSinceUs(base), forwarded: forwardedCounts.requests - fwd0.requests + forwardedCounts.responses - fwd0.responses, peakRss: Math.max(peakRss, process.memoryUsage.rss()) };
+      const forwarded = forwardedCounts.requests - fwd0.requests + forwardedCounts.responses - fwd0.responses;
+      return { ...diagnostics(), ...pauses.report(), cpuUs: cpuSinceUs(base), forwarded, relayed: forwardedCounts.relayed - fwd0.relayed, peakRss: Math.max(peakRss, process.memoryUsage.rss()) };
     }
     throw new Error(`unknown op ${String(req['op'])}`);
   });
@@ -124,14 +146,7 @@ async function client(): Promise<void> {
   serveRequests(async (req) => {
     const t = req['transport'] as TransportName;
     const address = String(req['address']);
-    if (req['op'] === 'throughput') {
-      const c = connect(t, address);
-      try {
-        return await throughput(c, message, Number(req['count']), Number(req['window']));
-      } finally {
-        await c.close();
-      }
-    }
+    if (req['op'] === 'throughput') return throughput(t, address, message, Number(req['count']), req['shape'] as LoadShape, (req['metadata'] as Record<string, string>) ?? {});
     if (req['op'] === 'paced') {
       const c = connect(t, address);
       try {
@@ -149,4 +164,5 @@ const role = process.argv[2];
 if (role === 'upstream') await upstream();
 else if (role === 'proxy') await proxy();
 else if (role === 'client') await client();
+else if (role === 'pipe' || role === 'h2relay') floorRole(role);
 else throw new Error(`unknown role ${role}`);

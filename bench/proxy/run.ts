@@ -1,17 +1,22 @@
 /**
  * `npm run bench:proxy`: the proxy against direct calls, in one run, with client, proxy and
- * upstream echo server in separate processes.
+ * upstream echo servers in separate processes.
  *
- * For each combination (client transport → upstream transport): bidi echo throughput and
- * round-trip p50/p99, direct (a client of the upstream's transport straight to it) and
- * proxied (a client of the client transport through the proxy); the proxy's CPU time per
- * forwarded message next to the echo server's CPU time per echoed message; added p99 at a
- * fixed rate; peak proxy RSS with many open streams.
+ * For each combination (client transport → upstream transport) and each throughput variant
+ * (variants.ts: the issue's one-stream transport echo, 64 streams, and an application echo):
+ * bidi echo throughput and round-trip p50/p99 direct (a client of the upstream's transport
+ * straight to it), proxied (a client of the client transport through the proxy) and
+ * through the reference floors (floors.ts: a TCP byte pipe; for gRPC → gRPC also a bare
+ * node:http2 relay); the proxy's CPU time per forwarded message and per round trip next to
+ * the echo server's CPU time per echoed message. Per combination also: added p99 at a fixed
+ * rate and peak proxy RSS with many open streams.
  *
- *     npm run bench:proxy -- [--json] [--count 200000] [--window 500] [--runs 5] [--warmup 300000] [--rate 5000]
- *                            [--paced-ms 3000] [--paced-runs 3] [--streams 2000] [--only grpc-grpc,ws-ws] [--cpu-prof]
+ *     npm run bench:proxy -- [--json] [--count 200000] [--runs 5] [--warmup 300000] [--rate 5000]
+ *                            [--paced-ms 3000] [--paced-runs 3] [--streams 2000] [--only grpc-grpc,ws-ws]
+ *                            [--variants transport-1-stream,transport-64-streams,application-64-streams]
+ *                            [--no-floors] [--cpu-prof]
  *
- * Throughput: the median of `--runs` alternating direct/proxied runs after a warm-up; the
+ * Throughput: the median of `--runs` alternating runs of every path after a warm-up; the
  * fixed-rate p99: the median of `--paced-runs` alternating runs.
  *
  * `--cpu-prof` writes a V8 CPU profile of each proxy process to bench-data/proxy-prof/
@@ -23,87 +28,67 @@ import path from 'node:path';
 import { mkdirSync } from 'node:fs';
 import type { TransportName } from '../../src/transport/transport.js';
 import { spawnRole, type Child } from './ipc.js';
-import type { Latency, ThroughputResult } from './load.js';
-import { printTable, type Combination } from './report.js';
+import type { Latency } from './load.js';
+import { measureVariant, round, type Setup } from './measure.js';
+import { printTable, type Combination, type ThroughputFigures } from './report.js';
+import { TARGETS, VARIANTS, flag, onlyCombinations, onlyVariants, settings } from './variants.js';
 
-const argv = process.argv.slice(2);
-const flag = (name: string): boolean => argv.includes(`--${name}`);
-const num = (name: string, fallback: number): number => {
-  const i = argv.indexOf(`--${name}`);
-  return i >= 0 ? Number(argv[i + 1]) : fallback;
-};
-const only = (() => {
-  const i = argv.indexOf('--only');
-  return i >= 0 ? new Set(argv[i + 1]!.split(',')) : undefined;
-})();
-
-const settings = {
-  count: num('count', 200_000),
-  window: num('window', 500),
-  runs: num('runs', 5),
-  warmup: num('warmup', 300_000),
-  rate: num('rate', 5_000),
-  pacedMs: num('paced-ms', 3_000),
-  pacedRuns: num('paced-runs', 3),
-  streams: num('streams', 2_000),
-  streamConnections: num('stream-connections', 4),
-  streamHoldMs: num('stream-hold-ms', 3_000),
-};
-const TARGETS = { sameTransport: 0.75, crossed: 0.6, addedP99Ms: 1, rssMB: 300 };
 const json = flag('json');
-const log = (s: string): void => {
-  if (!json) process.stderr.write(s + '\n');
+const log = (line: string): void => {
+  if (!json) process.stderr.write(line + '\n');
 };
-
-interface CpuReport {
-  cpuUs: number;
-}
-
-async function measureThroughput(client: Child, transport: TransportName, address: string, count: number, watch: Array<[string, Child]>): Promise<ThroughputResult & { cpuUs: Record<string, number>; forwarded: number }> {
-  await Promise.all(watch.map(([, c]) => c.ask({ op: 'reset' })));
-  const r = await client.ask<ThroughputResult & { error?: string }>({ op: 'throughput', transport, address, count, window: settings.window });
-  if (r.error) throw new Error(r.error);
-  const reports = await Promise.all(watch.map(([, c]) => c.ask<CpuReport & { forwarded?: number }>({ op: 'report' })));
-  const cpuUs: Record<string, number> = {};
-  let forwarded = 0;
-  watch.forEach(([name], i) => {
-    cpuUs[name] = reports[i]!.cpuUs;
-    forwarded += reports[i]!.forwarded ?? 0;
-  });
-  return { ...r, cpuUs, forwarded };
-}
-
+const variants = VARIANTS.filter((v) => !onlyVariants || onlyVariants.has(v.id));
 const median = <T>(xs: T[], key: (x: T) => number): T => [...xs].sort((a, b) => key(a) - key(b))[Math.floor(xs.length / 2)]!;
-const round = (x: number, d = 2): number => +x.toFixed(d);
 
-async function runCombination(c: TransportName, u: TransportName, upstream: Child, upstreamPort: number, client: Child): Promise<Combination> {
+interface UpstreamProcess {
+  child: Child;
+  port: number;
+  appPort: number;
+}
+
+async function startFloors(c: TransportName, u: TransportName, up: UpstreamProcess): Promise<Array<{ name: 'pipe' | 'h2relay'; child: Child; addresses: string[] }>> {
+  if (!settings.floors) return [];
+  const kinds: Array<'pipe' | 'h2relay'> = c === 'grpc' && u === 'grpc' ? ['pipe', 'h2relay'] : ['pipe'];
+  return Promise.all(
+    kinds.map(async (name) => {
+      const child = spawnRole(name);
+      const { addresses } = await child.ask<{ addresses: string[] }>({ op: 'start', ports: [up.port, up.appPort] });
+      return { name, child, addresses };
+    }),
+  );
+}
+
+async function runCombination(c: TransportName, u: TransportName, up: UpstreamProcess, client: Child): Promise<Combination> {
   const prof = flag('cpu-prof') ? ['--cpu-prof', '--cpu-prof-dir', path.resolve(`bench-data/proxy-prof/${c}-${u}`)] : [];
   if (prof.length) mkdirSync(`bench-data/proxy-prof/${c}-${u}`, { recursive: true });
   const proxy = spawnRole('proxy', prof);
+  const floors = await startFloors(c, u, up);
   try {
-    const upstreamUrl = `${u}://127.0.0.1:${upstreamPort}`;
-    const { address: proxyAddress } = await proxy.ask<{ address: string }>({ op: 'start', listen: c, upstream: upstreamUrl });
-    const direct = `127.0.0.1:${upstreamPort}`;
-    // V8 needs a few hundred thousand messages per path before the figures settle.
-    log(`  ${c} → ${u}: warming up (${settings.warmup} messages per path)`);
-    for (let done = 0; done < settings.warmup; done += 100_000) {
-      await measureThroughput(client, u, direct, 100_000, []);
-      await measureThroughput(client, c, proxyAddress, 100_000, []);
+    // legacy: the transport-level echo; next: the application echo (chosen per call by the override header).
+    const upstreams = { legacy: `${u}://127.0.0.1:${up.port}`, next: `${u}://127.0.0.1:${up.appPort}` };
+    const { address: proxyAddress } = await proxy.ask<{ address: string }>({ op: 'start', listen: c, upstreams });
+    const throughput: Record<string, ThroughputFigures> = {};
+    let first = true;
+    for (const v of variants) {
+      const app = v.echo === 'application';
+      const setup: Setup = {
+        client,
+        upstream: up.child,
+        c,
+        u,
+        echoAddress: `127.0.0.1:${app ? up.appPort : up.port}`,
+        proxy,
+        proxyAddress,
+        floors: floors.map((f) => ({ name: f.name, child: f.child, address: f.addresses[app ? 1 : 0]! })),
+        routeMetadata: app ? { 'x-switchyard-route': 'next' } : {},
+      };
+      // V8 needs a few hundred thousand messages per path before the figures settle.
+      const warmup = first ? settings.warmup : Math.round(settings.warmup / 3);
+      log(`  ${c} → ${u} [${v.id}]: warming up (${warmup} messages per path)`);
+      throughput[v.id] = await measureVariant(setup, v, warmup, log);
+      first = false;
     }
-    const d: Array<Awaited<ReturnType<typeof measureThroughput>>> = [];
-    const p: Array<Awaited<ReturnType<typeof measureThroughput>>> = [];
-    for (let i = 0; i < settings.runs; i++) {
-      d.push(await measureThroughput(client, u, direct, settings.count, [['upstream', upstream]]));
-      p.push(await measureThroughput(client, c, proxyAddress, settings.count, [['upstream', upstream], ['proxy', proxy]]));
-      log(`  ${c} → ${u}: run ${i + 1}: direct ${d.at(-1)!.msgsPerSec} msg/s, proxied ${p.at(-1)!.msgsPerSec} msg/s`);
-    }
-    const dm = median(d, (x) => x.msgsPerSec);
-    const pm = median(p, (x) => x.msgsPerSec);
-    const echoCpu = dm.cpuUs['upstream']! / dm.messages;
-    const echoCpuProxied = pm.cpuUs['upstream']! / pm.messages;
-    const proxyPerForwarded = pm.cpuUs['proxy']! / pm.forwarded;
-    const proxyPerRoundTrip = pm.cpuUs['proxy']! / pm.messages;
-
+    const direct = `127.0.0.1:${up.port}`;
     log(`  ${c} → ${u}: ${settings.rate} msg/s for ${settings.pacedMs} ms, direct and proxied, ${settings.pacedRuns} times`);
     const pdRuns: Latency[] = [];
     const ppRuns: Latency[] = [];
@@ -122,39 +107,19 @@ async function runCombination(c: TransportName, u: TransportName, upstream: Chil
     const idle = await proxy.ask<{ peakRss: number }>({ op: 'report' });
     const streams = await client.ask<{ opened: number; failed: number; echoes: number }>({ op: 'streams', transport: c, address: proxyAddress, streams: settings.streams, connections: settings.streamConnections, holdMs: settings.streamHoldMs });
     const after = await proxy.ask<{ peakRss: number }>({ op: 'report' });
-
-    const crossed = c !== u;
-    const ratio = pm.msgsPerSec / dm.msgsPerSec;
-    const target = crossed ? TARGETS.crossed : TARGETS.sameTransport;
     const added = pp.p99Ms - pd.p99Ms;
     const peakMB = after.peakRss / 2 ** 20;
     return {
       name: `${c}->${u}`,
-      direct: { msgsPerSec: dm.msgsPerSec, p50Ms: dm.p50Ms, p99Ms: dm.p99Ms, echoCpuUsPerMsg: round(echoCpu), clientCpuUsPerMsg: dm.clientCpuUsPerMsg, allRuns: d.map((x) => x.msgsPerSec) },
-      proxied: {
-        msgsPerSec: pm.msgsPerSec,
-        p50Ms: pm.p50Ms,
-        p99Ms: pm.p99Ms,
-        echoCpuUsPerMsg: round(echoCpuProxied),
-        clientCpuUsPerMsg: pm.clientCpuUsPerMsg,
-        proxyCpuUsPerForwardedMsg: round(proxyPerForwarded),
-        proxyCpuUsPerRoundTrip: round(proxyPerRoundTrip),
-        allRuns: p.map((x) => x.msgsPerSec),
-      },
-      throughputRatio: round(ratio, 3),
-      throughputTarget: target,
-      throughputPass: ratio >= target,
-      proxyCpuPerForwardedMsgVsEcho: round(proxyPerForwarded / echoCpu, 3),
-      proxyCpuPerRoundTripVsEcho: round(proxyPerRoundTrip / echoCpu, 3),
-      cpuPass: proxyPerForwarded <= echoCpu,
+      throughput,
       paced: {
         ratePerSec: settings.rate,
         directP50Ms: pd.p50Ms,
         directP99Ms: pd.p99Ms,
         proxiedP50Ms: pp.p50Ms,
         proxiedP99Ms: pp.p99Ms,
-        addedP99Ms: round(added, 3),
-        addedP50Ms: round(pp.p50Ms - pd.p50Ms, 3),
+        addedP99Ms: round(added),
+        addedP50Ms: round(pp.p50Ms - pd.p50Ms),
         allRunsP99Ms: { direct: pdRuns.map((x) => x.p99Ms), proxied: ppRuns.map((x) => x.p99Ms) },
         // Where proxied outliers come from: the proxy's event loop delayed (scheduling, other load) or GC.
         proxyLoopDelayP99Ms: median(pauses, (x) => x.loopDelayP99Ms).loopDelayP99Ms,
@@ -166,7 +131,21 @@ async function runCombination(c: TransportName, u: TransportName, upstream: Chil
     };
   } finally {
     await proxy.stop();
+    for (const f of floors) await f.child.stop();
   }
+}
+
+/** Which targets pass, per variant and per combination. */
+function verdict(results: Combination[]): Record<string, unknown> {
+  const per = (pick: (t: ThroughputFigures) => boolean) =>
+    Object.fromEntries(variants.map((v) => [v.id, Object.fromEntries(results.filter((r) => r.throughput[v.id]).map((r) => [r.name, pick(r.throughput[v.id]!)]))]));
+  return {
+    throughput: per((t) => t.throughputPass),
+    cpuPerForwardedMsg: per((t) => t.cpuPassPerForwardedMsg),
+    cpuPerRoundTrip: per((t) => t.cpuPassPerRoundTrip),
+    addedP99: Object.fromEntries(results.map((r) => [r.name, r.paced.pass])),
+    rss: Object.fromEntries(results.map((r) => [r.name, r.streams.pass])),
+  };
 }
 
 async function main(): Promise<void> {
@@ -178,19 +157,19 @@ async function main(): Promise<void> {
   ];
   const startLoad = os.loadavg()[0]!;
   const client = spawnRole('client');
-  const upstreams = new Map<TransportName, { child: Child; port: number }>();
+  const upstreams = new Map<TransportName, UpstreamProcess>();
   const results: Combination[] = [];
   try {
     for (const [c, u] of combos) {
-      if (only && !only.has(`${c}-${u}`)) continue;
+      if (onlyCombinations && !onlyCombinations.has(`${c}-${u}`)) continue;
       let up = upstreams.get(u);
       if (!up) {
         const child = spawnRole('upstream');
-        const { port } = await child.ask<{ port: number }>({ op: 'start', transport: u });
-        upstreams.set(u, (up = { child, port }));
+        const { port, appPort } = await child.ask<{ port: number; appPort: number }>({ op: 'start', transport: u });
+        upstreams.set(u, (up = { child, port, appPort }));
       }
       log(`${c} client → proxy → ${u} upstream`);
-      results.push(await runCombination(c, u, up.child, up.port, client));
+      results.push(await runCombination(c, u, up, client));
     }
   } finally {
     await client.stop();
@@ -200,17 +179,23 @@ async function main(): Promise<void> {
   for (const r of results) {
     const [c, u] = r.name.split('->');
     const own = results.find((x) => x.name === `${c}->${c}`);
-    if (c !== u && own) r.throughputRatioVsClientTransportDirect = round(r.proxied.msgsPerSec / own.direct.msgsPerSec, 3);
+    if (c === u || !own) continue;
+    for (const [id, t] of Object.entries(r.throughput)) {
+      const o = own.throughput[id];
+      if (o) t.throughputRatioVsClientTransportDirect = round(t.proxied.msgsPerSec / o.direct.msgsPerSec);
+    }
   }
+  const machine = { cpus: os.cpus().length, model: os.cpus()[0]?.model ?? 'unknown', node: process.version, loadAvg1mAtStart: round(startLoad, 2), loadAvg1mAtEnd: round(os.loadavg()[0]!, 2) };
   const out = {
-    machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model ?? 'unknown', node: process.version, loadAvg1mAtStart: round(startLoad), loadAvg1mAtEnd: round(os.loadavg()[0]!) },
+    machine,
     settings: { ...settings, messageBytes: 60 },
     targets: TARGETS,
+    variants: variants.map((v) => ({ id: v.id, echo: v.echo, shape: v.shape, description: v.description })),
     combinations: Object.fromEntries(results.map((r) => [r.name, r])),
-    allPass: results.every((r) => r.throughputPass && r.cpuPass && r.paced.pass && r.streams.pass),
+    verdict: verdict(results),
   };
   if (json) process.stdout.write(JSON.stringify(out) + '\n');
-  else printTable(out.machine, results);
+  else printTable(machine, variants, results);
 }
 
 await main();

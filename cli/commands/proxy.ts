@@ -11,6 +11,7 @@ import { loadPlaybook } from '../../src/playbook/load.js';
 import { proxyConfigFromPlaybook } from '../../src/playbook/proxy-config.js';
 import { parseProxyConfig, type ProxyConfig, type ProxyConfigInput } from '../../src/proxy/config.js';
 import { engineTransports } from '../../src/proxy/engines.js';
+import { listenTlsFromFiles, upstreamTlsFromFiles } from '../../src/proxy/tls-files.js';
 import { startProxy } from '../../src/proxy/proxy.js';
 import { cliLogger } from '../rollout-env.js';
 
@@ -36,6 +37,37 @@ interface ProxyCliOptions {
   routeOverride: boolean;
   drainGraceMs?: string;
   shutdownGraceMs?: string;
+  tlsCert?: string;
+  tlsKey?: string;
+  tlsClientCa?: string;
+  legacyCa?: string;
+  legacyCert?: string;
+  legacyKey?: string;
+  legacyServerName?: string;
+  nextCa?: string;
+  nextCert?: string;
+  nextKey?: string;
+  nextServerName?: string;
+}
+
+/** The TLS flags (files read at start-up). */
+const TLS_FLAGS = ['tlsCert', 'tlsKey', 'tlsClientCa', 'legacyCa', 'legacyCert', 'legacyKey', 'legacyServerName', 'nextCa', 'nextCert', 'nextKey', 'nextServerName'] as const;
+
+const flagName = (k: string): string => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+
+/** The `tls` part of the configuration from the TLS flags. */
+function tlsFromFlags(o: ProxyCliOptions): NonNullable<ProxyConfigInput['tls']> {
+  if ((o.tlsCert === undefined) !== (o.tlsKey === undefined)) throw fail('PROXY_CONFIG_INVALID', '--tls-cert and --tls-key go together');
+  if (o.tlsClientCa && !o.tlsCert) throw fail('PROXY_CONFIG_INVALID', '--tls-client-ca needs --tls-cert and --tls-key (mutual TLS on a TLS listener)');
+  // Errors name the flag: field `clientCa` of prefix `tls` → --tls-client-ca.
+  const flagOf = (prefix: string) => (field: string) => flagName(`${prefix}${field[0]!.toUpperCase()}${field.slice(1)}`);
+  return {
+    listen: o.tlsCert && o.tlsKey ? listenTlsFromFiles({ cert: o.tlsCert, key: o.tlsKey, clientCa: o.tlsClientCa }, flagOf('tls')) : null,
+    upstreams: {
+      legacy: upstreamTlsFromFiles({ ca: o.legacyCa, cert: o.legacyCert, key: o.legacyKey, serverName: o.legacyServerName }, flagOf('legacy')),
+      next: upstreamTlsFromFiles({ ca: o.nextCa, cert: o.nextCert, key: o.nextKey, serverName: o.nextServerName }, flagOf('next')),
+    },
+  };
 }
 
 const collectList = (v: string, acc: string[] = []): string[] => [...acc, v];
@@ -50,10 +82,10 @@ export async function proxyConfigFromCli(o: ProxyCliOptions, env: NodeJS.Process
   };
   const shutdown = num('--shutdown-grace-ms', o.shutdownGraceMs);
   if (o.playbook) {
-    const flagsOnly = (['proto', 'grpcListen', 'wsListen', 'adminListen', 'legacy', 'next', 'split'] as const).filter((k) => o[k] !== undefined);
-    if (flagsOnly.length) throw fail('PROXY_CONFIG_INVALID', `--playbook cannot be combined with ${flagsOnly.map((k) => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`).join(', ')}; put them in the playbook's proxy section`);
-    const { playbook } = await loadPlaybook(o.playbook, { env, loadProto: false });
-    const input = proxyConfigFromPlaybook(playbook, { ...(o.proxyId ? { proxyId: o.proxyId } : {}), ...(o.control ? { controlUrl: o.control } : {}) });
+    const flagsOnly = (['proto', 'grpcListen', 'wsListen', 'adminListen', 'legacy', 'next', 'split', ...TLS_FLAGS] as const).filter((k) => o[k] !== undefined);
+    if (flagsOnly.length) throw fail('PROXY_CONFIG_INVALID', `--playbook cannot be combined with ${flagsOnly.map(flagName).join(', ')}; put them in the playbook's proxy section`);
+    const { playbook, dir } = await loadPlaybook(o.playbook, { env, loadProto: false });
+    const input = proxyConfigFromPlaybook(playbook, { dir, ...(o.proxyId ? { proxyId: o.proxyId } : {}), ...(o.control ? { controlUrl: o.control } : {}) });
     return parseProxyConfig({ ...input, ...(shutdown !== undefined ? { shutdownGraceMs: shutdown } : {}) });
   }
   if (!o.proto?.length) throw fail('PROXY_CONFIG_INVALID', 'give --playbook FILE, or --proto FILE with the listener and upstream flags', { hint: 'switchyard proxy --proto chat.proto --grpc-listen 0.0.0.0:50051 --ws-listen 0.0.0.0:8080 --legacy grpc://10.0.0.5:50051 --next ws://10.0.0.6:8080' });
@@ -67,6 +99,7 @@ export async function proxyConfigFromCli(o: ProxyCliOptions, env: NodeJS.Process
     proto: { files: o.proto, includePaths: o.protoPath ?? [] },
     listen: { grpc: o.grpcListen ?? null, ws: o.wsListen ?? null, admin: o.adminListen ?? null, ...(o.wsPath ? { wsPath: o.wsPath } : {}) },
     upstreams: { legacy: o.legacy, next: o.next },
+    tls: tlsFromFlags(o),
     routing: { ...(split !== undefined ? { splitBp: { default: split } } : {}), sticky, overrideHeader: o.routeOverride ? undefined : null, drainGraceMs: drain ?? null },
     control: { url: o.control ?? null },
     admin: { token: env[ADMIN_TOKEN_ENV] || null },
@@ -107,6 +140,17 @@ export function registerProxy(program: Command): void {
     .option('--no-route-override', 'ignore the x-switchyard-route override header')
     .option('--drain-grace-ms <ms>', 'after a split change, end streams on the old route after this long (default: never)')
     .option('--shutdown-grace-ms <ms>', 'on SIGTERM/SIGINT, let open calls finish this long (default 10000)')
+    .option('--tls-cert <file>', 'PEM certificate chain: serve TLS on the gRPC and WebSocket listeners (with --tls-key)')
+    .option('--tls-key <file>', 'PEM private key of --tls-cert')
+    .option('--tls-client-ca <file>', 'PEM CA bundle: require client certificates it signed (mutual TLS)')
+    .option('--legacy-ca <file>', 'PEM CA bundle that signed the legacy upstream\'s certificate (grpcs:// / wss://; default: system roots)')
+    .option('--legacy-cert <file>', 'PEM client certificate for the legacy upstream (mutual TLS, with --legacy-key)')
+    .option('--legacy-key <file>', 'PEM key of --legacy-cert')
+    .option('--legacy-server-name <name>', 'name the legacy upstream\'s certificate must carry (default: the URL\'s host)')
+    .option('--next-ca <file>', 'PEM CA bundle that signed the next upstream\'s certificate (grpcs:// / wss://; default: system roots)')
+    .option('--next-cert <file>', 'PEM client certificate for the next upstream (mutual TLS, with --next-key)')
+    .option('--next-key <file>', 'PEM key of --next-cert')
+    .option('--next-server-name <name>', 'name the next upstream\'s certificate must carry (default: the URL\'s host)')
     .action(async (opts: ProxyCliOptions, cmd: Command) => {
       const logger = cliLogger(cmd);
       const config = await proxyConfigFromCli(opts);

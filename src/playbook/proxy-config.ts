@@ -5,6 +5,7 @@
  */
 import { defaultControlUrl } from '../control/control-db.js';
 import type { ProxyConfigInput } from '../proxy/config.js';
+import { listenTlsFromFiles, upstreamTlsFromFiles } from '../proxy/tls-files.js';
 import type { Playbook } from './schema/playbook.js';
 
 type Upstream = Playbook['proxy']['upstreams']['legacy'];
@@ -22,6 +23,20 @@ export interface PlaybookProxyOptions {
   proxyId?: string;
   /** Control database URL. Default: the playbook's, else `sqlite://.switchyard/control.db`. */
   controlUrl?: string;
+  /** Folder the TLS file paths resolve against (the playbook's). Default: the working directory. */
+  dir?: string;
+}
+
+/** Reads the TLS files the proxy section names (at start-up): listener certificate, upstream CAs and client certificates. */
+function tlsFromPlaybook(p: Playbook['proxy'], dir: string | undefined): NonNullable<ProxyConfigInput['tls']> {
+  const at = (base: string) => (field: string) => `${base}.${field}`;
+  return {
+    listen: p.listeners.tls ? listenTlsFromFiles(p.listeners.tls, at('proxy.listeners.tls'), dir) : null,
+    upstreams: {
+      legacy: upstreamTlsFromFiles(p.upstreams.legacy, at('proxy.upstreams.legacy'), dir),
+      next: upstreamTlsFromFiles(p.upstreams.next, at('proxy.upstreams.next'), dir),
+    },
+  };
 }
 
 /** Maps a validated playbook to a proxy configuration input. */
@@ -45,6 +60,7 @@ export function proxyConfigFromPlaybook(pb: Playbook, options: PlaybookProxyOpti
     proto: { files: pb.service.protos, includePaths: pb.service.includePaths },
     listen: { grpc: p.listeners.grpcListen ?? null, ws: p.listeners.wsListen ?? null, wsPath: p.listeners.wsPath, admin: p.listeners.adminListen ?? null },
     upstreams: { legacy: upstreamUrl(p.upstreams.legacy), next: upstreamUrl(p.upstreams.next) },
+    tls: tlsFromPlaybook(p, options.dir),
     limits: {
       ...(p.limits.maxMessageBytes ? { maxMessageBytes: p.limits.maxMessageBytes } : {}),
       ...(p.limits.maxConnections ? { maxConnections: p.limits.maxConnections } : {}),

@@ -23,6 +23,36 @@ const bp = z.number().int().min(0).max(10_000);
 const hostPort = z.string().regex(/^(\[[0-9a-fA-F:.]+\]|[^\s:/]+):\d{1,5}$/, 'expected HOST:PORT');
 const upstreamUrl = z.string().regex(/^(grpcs?|wss?):\/\/[^\s/]+(\/\S*)?$/, 'expected grpc://HOST:PORT, grpcs://, ws://HOST:PORT[/path] or wss://');
 
+/** PEM text (a certificate chain, key or CA bundle). */
+const pem = z.string().regex(/-----BEGIN [A-Z0-9 ]+-----/, 'expected PEM text (-----BEGIN ...-----)');
+
+/** TLS of the proxy's own listeners (gRPC and WebSocket alike). */
+const LISTEN_TLS_SCHEMA = z
+  .object({
+    /** PEM certificate chain the listeners present. */
+    cert: pem,
+    /** PEM private key of that certificate. */
+    key: pem,
+    /** PEM CA bundle: when set, clients must present a certificate it signed (mutual TLS). Default none. */
+    clientCa: pem.optional(),
+  })
+  .strict();
+
+/** TLS towards one upstream (`grpcs://` / `wss://`). */
+const UPSTREAM_TLS_SCHEMA = z
+  .object({
+    /** PEM CA bundle that signed the upstream's certificate. Default: the system roots. */
+    ca: pem.optional(),
+    /** PEM client certificate for mutual TLS. Default none. */
+    cert: pem.optional(),
+    /** PEM key of the client certificate. */
+    key: pem.optional(),
+    /** Name to verify the upstream's certificate against. Default: the host of the upstream URL. */
+    serverName: z.string().min(1).optional(),
+  })
+  .strict()
+  .refine((t) => (t.cert === undefined) === (t.key === undefined), 'cert and key go together (a client certificate needs its key)');
+
 /** Where the sticky routing key comes from: the metadata key first, then the request field. */
 const STICKY_SCHEMA = z
   .object({
@@ -97,6 +127,15 @@ export const PROXY_CONFIG_SCHEMA = z
       .strict()
       .refine((l) => l.grpc !== null || l.ws !== null, 'at least one of grpc or ws must be set'),
     upstreams: z.object({ legacy: upstreamUrl, next: upstreamUrl }).strict(),
+    tls: z
+      .object({
+        /** TLS on the gRPC and WebSocket listeners. Default none (plaintext). The admin listener stays plaintext. */
+        listen: LISTEN_TLS_SCHEMA.nullable().default(null),
+        /** Per upstream: CA, client certificate, server name for its `grpcs://` / `wss://` URL. Default none (system roots, no client certificate). */
+        upstreams: z.object({ legacy: UPSTREAM_TLS_SCHEMA.nullable().default(null), next: UPSTREAM_TLS_SCHEMA.nullable().default(null) }).strict().prefault({}),
+      })
+      .strict()
+      .prefault({}),
     limits: LIMITS_SCHEMA.prefault({}),
     routing: z
       .object({
@@ -164,7 +203,14 @@ export const PROXY_CONFIG_SCHEMA = z
     /** In-flight calls get this long to finish on shutdown, ms. Default 10 000. */
     shutdownGraceMs: z.number().int().min(0).default(DEFAULT_SHUTDOWN_GRACE_MS),
   })
-  .strict();
+  .strict()
+  .superRefine((c, ctx) => {
+    for (const name of ['legacy', 'next'] as const) {
+      if (c.tls.upstreams[name] !== null && !/^(grpcs|wss):/.test(c.upstreams[name])) {
+        ctx.addIssue({ code: 'custom', path: ['tls', 'upstreams', name], message: `TLS settings for a plaintext upstream (${c.upstreams[name].split(':')[0]}://); use grpcs:// or wss://` });
+      }
+    }
+  });
 
 /** What a caller passes (defaults optional). */
 export type ProxyConfigInput = z.input<typeof PROXY_CONFIG_SCHEMA>;
@@ -174,6 +220,10 @@ export type ProxyConfig = Readonly<z.output<typeof PROXY_CONFIG_SCHEMA>>;
 export type StickyKeySpec = z.output<typeof STICKY_SCHEMA>;
 /** Per-method shadow settings. */
 export type ShadowMethodSettings = z.output<typeof SHADOW_METHOD_SCHEMA>;
+/** TLS of the listeners. */
+export type ListenTlsConfig = z.output<typeof LISTEN_TLS_SCHEMA>;
+/** TLS towards one upstream. */
+export type UpstreamTlsConfig = z.output<typeof UPSTREAM_TLS_SCHEMA>;
 
 /**
  * Validates a proxy configuration and fills defaults. Throws PROXY_CONFIG_INVALID naming

@@ -4,8 +4,8 @@
  */
 import type { Logger } from '../observability/logger.js';
 import type { ProtoSchema } from '../schema/load.js';
-import type { CallHandler, ServerTransport } from '../transport/transport.js';
-import { splitHostPort, type ProxyConfig } from './config.js';
+import type { CallHandler, ServerTlsOptions, ServerTransport } from '../transport/transport.js';
+import { splitHostPort, type ListenTlsConfig, type ProxyConfig } from './config.js';
 import type { ProxyMethod } from './methods.js';
 import type { GrpcExtras, ProxyTransports } from './transports.js';
 
@@ -29,6 +29,7 @@ export async function startListeners(config: ProxyConfig, t: ProxyTransports, sc
     maxConnections: config.limits.maxConnections,
     logger,
     ...(config.heartbeat ? { heartbeat: { ...config.heartbeat } } : {}),
+    ...(config.tls.listen ? { tls: listenTls(config.tls.listen) } : {}),
   };
   const extras = config.listen.grpc ? t.grpcExtras?.(schema) : undefined;
   try {
@@ -50,4 +51,9 @@ export async function startListeners(config: ProxyConfig, t: ProxyTransports, sc
     throw err;
   }
   return { servers, addresses, extras };
+}
+
+/** The engines' server TLS options: the certificate, and the client CA for mutual TLS. */
+function listenTls(t: ListenTlsConfig): ServerTlsOptions {
+  return { cert: t.cert, key: t.key, ...(t.clientCa ? { ca: t.clientCa } : {}) };
 }

@@ -9,6 +9,7 @@ import { Code } from '../errors.js';
 import type { UpstreamName } from '../control/snapshots.js';
 import type { Metadata } from '../transport/metadata.js';
 import { status as makeStatus, type Status } from '../transport/status.js';
+import { isRelayCapable } from '../transport/relay.js';
 import type { ClientCall, ClientCallListener, ClientTransport, ServerCall, ServerCallListener } from '../transport/transport.js';
 import type { ProxyMethod } from './methods.js';
 import type { RouteDecision } from './router.js';
@@ -40,8 +41,20 @@ export interface CallContext {
   finished(call: ProxiedCall, status: Status): void;
 }
 
-/** Messages forwarded, both directions, all calls: plain counters read by the metrics. */
-export const forwardedCounts = { requests: 0, responses: 0 };
+/**
+ * Messages forwarded, both directions, all calls: plain counters read by the metrics.
+ * `relayed` counts those of them the engines moved in runs (see transport/relay.ts).
+ */
+export const forwardedCounts = { requests: 0, responses: 0, relayed: 0 };
+
+const countRequests = (n: number): void => {
+  forwardedCounts.requests += n;
+  forwardedCounts.relayed += n;
+};
+const countResponses = (n: number): void => {
+  forwardedCounts.responses += n;
+  forwardedCounts.relayed += n;
+};
 
 /** How long after a deadline-exceeded client abort the upstream is cancelled if its own deadline has not ended it, ms. */
 const DEADLINE_GRACE_MS = 1_000;
@@ -94,6 +107,12 @@ export class ProxiedCall {
     this.up = up;
     this.tap = this.ctx.tapFor(this);
     up.listen(this.upListener);
+    // Without a tap nothing needs to see the messages: let the engines move runs of them
+    // directly (same effect as the listeners below; see transport/relay.ts).
+    if (this.tap === undefined && isRelayCapable(this.down) && isRelayCapable(up)) {
+      this.down.relayTo(up, countRequests);
+      up.relayTo(this.down, countResponses);
+    }
   }
 
   private readonly downListener: ServerCallListener = {

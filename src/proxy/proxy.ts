@@ -83,8 +83,12 @@ async function assemble(config: ProxyConfig, t: ProxyTransports, logger: Logger,
   let gateway: Gateway | undefined;
 
   const clientOptions = { maxMessageBytes: config.limits.maxMessageBytes, logger, ...(config.heartbeat ? { heartbeat: { ...config.heartbeat } } : {}) };
-  const pool = (url: string): ClientTransport => createUpstreamPool(config.limits.upstreamConnections, () => t.createClient(url, clientOptions));
-  const upstreams: Record<UpstreamName, ClientTransport> = { legacy: pool(config.upstreams.legacy), next: pool(config.upstreams.next) };
+  const pool = (name: UpstreamName): ClientTransport => {
+    const tls = config.tls.upstreams[name];
+    const options = tls ? { ...clientOptions, tls: { ...tls } } : clientOptions;
+    return createUpstreamPool(config.limits.upstreamConnections, () => t.createClient(config.upstreams[name], options));
+  };
+  const upstreams: Record<UpstreamName, ClientTransport> = { legacy: pool('legacy'), next: pool('next') };
   cleanup.add(async () => void (await Promise.all([upstreams.legacy.close(), upstreams.next.close()])));
   // Connect now so the first calls do not pay for it; an upstream that is down is retried with backoff.
   for (const [name, u] of Object.entries(upstreams)) u.connect().catch((err: Error) => logger.warn({ upstream: name, err: err.message }, 'upstream not reachable yet; retrying'));

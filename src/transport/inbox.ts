@@ -66,6 +66,11 @@ export class Inbox<L extends { onMessage(message: Uint8Array): void }> {
     return this.ended;
   }
 
+  /** True when nothing is held (no message, no end event). */
+  get isEmpty(): boolean {
+    return this.queue.length === 0;
+  }
+
   /** True while the reader has paused delivery. */
   get isPaused(): boolean {
     return this.paused;

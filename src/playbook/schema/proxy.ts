@@ -6,6 +6,16 @@ import { z } from 'zod';
 import { CAPTURE_SOURCE_SCHEMA } from '../../proxy/capture-config.js';
 import { duration, fraction, hostPort, identifier, methodPath, positiveInt } from './common.js';
 
+/** A PEM file path (relative to the playbook's folder), read when the proxy starts. */
+const pemFile = z.string().min(1);
+
+/** TLS of the gRPC and WebSocket listeners. */
+export const listenerTls = z.strictObject({
+  cert: pemFile.describe('PEM certificate chain file the listeners present'),
+  key: pemFile.describe('PEM private key file of that certificate'),
+  clientCa: pemFile.optional().describe('PEM CA bundle file; when set, clients must present a certificate it signed (mutual TLS); default: none'),
+});
+
 /** Where the proxy listens. At least one of `grpcListen` / `wsListen`. */
 export const listeners = z
   .strictObject({
@@ -13,6 +23,7 @@ export const listeners = z
     wsListen: hostPort.optional().describe('WebSocket listener, host:port'),
     wsPath: z.string().startsWith('/', { message: 'expected a path starting with "/"' }).default('/').describe('WebSocket upgrade path; default "/"'),
     adminListen: hostPort.optional().describe('admin HTTP listener (/healthz, /metrics, /status, PUT /split), host:port; default: none'),
+    tls: listenerTls.optional().describe('TLS on the gRPC and WebSocket listeners (the admin listener stays plaintext); default: none (plaintext)'),
   })
   .refine((l) => l.grpcListen !== undefined || l.wsListen !== undefined, { message: 'expected at least one of "grpcListen" or "wsListen"' });
 
@@ -22,10 +33,18 @@ export const upstream = z
     transport: z.enum(['grpc', 'ws']).describe('grpc | ws'),
     address: z.string().min(1).describe('grpc: host:port; ws: host:port or a ws:// / wss:// URL'),
     tls: z.boolean().default(false).describe('connect with TLS; default false (a wss:// URL implies true)'),
+    ca: pemFile.optional().describe('PEM CA bundle file that signed the upstream\'s certificate; default: the system roots'),
+    cert: pemFile.optional().describe('PEM client certificate file for mutual TLS; default: none'),
+    key: pemFile.optional().describe('PEM key file of the client certificate'),
+    serverName: z.string().min(1).optional().describe('name the upstream\'s certificate must carry; default: the host of the address'),
   })
   .superRefine((u, ctx) => {
     const ok = u.transport === 'grpc' ? hostPort.safeParse(u.address).success : hostPort.safeParse(u.address).success || /^wss?:\/\/[^\s/]+(\/\S*)?$/.test(u.address);
     if (!ok) ctx.addIssue({ code: 'custom', path: ['address'], message: u.transport === 'grpc' ? 'expected host:port for a grpc upstream' : 'expected host:port or a ws:// URL for a ws upstream' });
+    if ((u.cert === undefined) !== (u.key === undefined)) ctx.addIssue({ code: 'custom', path: [u.cert === undefined ? 'cert' : 'key'], message: 'cert and key go together (a client certificate needs its key)' });
+    const secure = /^wss:\/\//.test(u.address) || (u.tls && !/^ws:\/\//.test(u.address));
+    const tlsSettings = (['ca', 'cert', 'key', 'serverName'] as const).filter((k) => u[k] !== undefined);
+    if (tlsSettings.length && !secure) ctx.addIssue({ code: 'custom', path: [tlsSettings[0]!], message: `${tlsSettings.join(', ')} need a TLS connection: set "tls: true"${u.transport === 'ws' ? ' or use a wss:// URL' : ''}` });
   });
 
 /** Which methods are reads and which writes; each class has its own split. */

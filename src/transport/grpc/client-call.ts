@@ -9,6 +9,7 @@ import { grpcTimeoutFor, startDeadlineTimer, type DeadlineTimer } from '../deadl
 import { Inbox } from '../inbox.js';
 import { Metadata } from '../metadata.js';
 import { status, statusFromError, type Status } from '../status.js';
+import type { MessageRun, RelayCapable, RelayResult } from '../relay.js';
 import type { CallOptions, ClientCall, ClientCallListener, MethodInfo } from '../transport.js';
 import { FrameDecoder } from './framing.js';
 import { FrameWriter } from './frame-writer.js';
@@ -29,7 +30,7 @@ export interface ClientCallHost {
 }
 
 /** {@link ClientCall} over one HTTP/2 stream. */
-export class GrpcClientCall implements ClientCall {
+export class GrpcClientCall implements ClientCall, RelayCapable {
   readonly method: string;
   private readonly inbox = new Inbox<ClientCallListener>();
   private readonly decoder: FrameDecoder;
@@ -43,6 +44,8 @@ export class GrpcClientCall implements ClientCall {
   private halfClosed = false;
   private streamPaused = false;
   private timer: DeadlineTimer | undefined;
+  private relayTarget: RelayCapable | undefined;
+  private onRelayed: ((count: number) => void) | undefined;
   private readonly onAbort = (): void => this.cancel('the caller aborted the call');
 
   constructor(
@@ -57,6 +60,8 @@ export class GrpcClientCall implements ClientCall {
         if (this.inbox.queuedBytes > HOLD_BYTES) this.syncFlow();
       },
       onFrameError: (err) => this.finish(statusFromError(err), true),
+      runReady: () => this.relayTarget !== undefined && this.listener !== undefined && !this.done && !this.inbox.isPaused && this.inbox.isEmpty,
+      onRun: (chunk, from, to, count, maxBytes) => this.relayOut({ framing: 'grpc', bytes: chunk.subarray(from, to), count, maxBytes }),
     });
     this.writer = new FrameWriter(() => this.listener?.onDrain?.(), host.settings.writeHighWaterMark);
     const signal = options.signal;
@@ -121,6 +126,33 @@ export class GrpcClientCall implements ClientCall {
   resume(): void {
     this.inbox.resume();
     this.syncFlow();
+  }
+
+  /** Relaying (see `../relay.ts`): runs of received messages are offered to `target` first. */
+  relayTo(target: RelayCapable | undefined, onRelayed?: (count: number) => void): void {
+    this.relayTarget = target;
+    this.onRelayed = onRelayed;
+  }
+
+  /** Relay target: queues a whole run as request messages. */
+  relayRun(run: MessageRun): RelayResult {
+    if (this.done || this.halfClosed || run.maxBytes > this.host.settings.maxMessageBytes) return 'refused';
+    return this.writer.writeRun(run) ? 'written' : 'full';
+  }
+
+  private relayOut(run: MessageRun): boolean {
+    let r: RelayResult;
+    try {
+      r = this.relayTarget!.relayRun(run);
+    } catch (err) {
+      this.host.settings.logger.error({ err, method: this.method }, 'grpc relay failed');
+      this.finish(statusFromError(fail('INTERNAL', `relaying messages failed: ${(err as Error)?.message ?? String(err)}`)), true);
+      return true;
+    }
+    if (r === 'refused') return false;
+    this.onRelayed?.(run.count);
+    if (r === 'full') this.pause();
+    return true;
   }
 
   /** Ends the call with `s` before or during its stream (connection failure, client close). */

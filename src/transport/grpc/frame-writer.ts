@@ -15,6 +15,7 @@
  */
 import type { Duplex } from 'node:stream';
 import { PREFIX_BYTES, writePrefix } from './framing.js';
+import { relaySize, writeRunAsGrpc, type MessageRun } from '../relay.js';
 
 /** Bytes buffered per stream before `write()` returns false. */
 export const DEFAULT_WRITE_HIGH_WATER_MARK = 64 * 1024;
@@ -34,6 +35,8 @@ function flushTick(writer: FrameWriter): void {
 export class FrameWriter {
   private target: Duplex | undefined;
   private parts: Uint8Array[] = [];
+  /** Parts queued by {@link writeFramed} (no prefix to add). */
+  private framed: Set<Uint8Array> | undefined;
   private pendingBytes = 0;
   private scheduled = false;
   private needDrain = false;
@@ -68,6 +71,29 @@ export class FrameWriter {
     return false;
   }
 
+  /**
+   * Queues bytes that are already framed (whole length-prefixed messages, from a relay).
+   * Returns false when the caller should wait for the drain callback.
+   */
+  writeFramed(bytes: Uint8Array): boolean {
+    if (this.closed) return false;
+    (this.framed ??= new Set()).add(bytes);
+    this.parts.push(bytes);
+    this.pendingBytes += bytes.byteLength;
+    this.schedule();
+    if (this.buffered() < this.highWaterMark) return true;
+    this.needDrain = true;
+    return false;
+  }
+
+  /** Queues a relayed run (re-framed from WebSocket frames when needed); see {@link writeFramed}. */
+  writeRun(run: MessageRun): boolean {
+    if (run.framing === 'grpc') return this.writeFramed(run.bytes);
+    const out = Buffer.allocUnsafe(relaySize(run, 'grpc'));
+    writeRunAsGrpc(run, out, 0);
+    return this.writeFramed(out);
+  }
+
   /** Bytes queued here and in the stream's buffer. */
   buffered(): number {
     return this.pendingBytes + (this.target ? this.target.writableLength : 0);
@@ -77,6 +103,7 @@ export class FrameWriter {
   close(): void {
     this.closed = true;
     this.parts = [];
+    this.framed = undefined;
     this.pendingBytes = 0;
     this.target?.off('drain', this.onStreamDrain);
   }
@@ -87,10 +114,12 @@ export class FrameWriter {
     const t = this.target;
     if (!t || this.closed || this.parts.length === 0) return;
     const parts = this.parts;
+    const framed = this.framed;
     this.parts = [];
+    this.framed = undefined;
     this.pendingBytes = 0;
     if (t.destroyed || t.writableEnded) return;
-    const ok = writeParts(t, parts);
+    const ok = writeParts(t, parts, framed);
     if (this.needDrain && ok) this.checkDrain();
   }
 
@@ -107,33 +136,42 @@ export class FrameWriter {
   }
 }
 
-/** Writes framed parts: runs of small messages as one copied buffer, large ones as views. */
-function writeParts(t: Duplex, parts: Uint8Array[]): boolean {
+/**
+ * Writes the parts: runs of small ones copied into one buffer (messages with their
+ * prefixes; `framed` parts as they are), large ones as views after their prefix.
+ */
+function writeParts(t: Duplex, parts: Uint8Array[], framed: ReadonlySet<Uint8Array> | undefined): boolean {
   let ok = true;
   let corked = false;
   let i = 0;
   while (i < parts.length) {
     let size = 0;
     let j = i;
-    while (j < parts.length && parts[j]!.byteLength < COPY_LIMIT_BYTES) size += PREFIX_BYTES + parts[j++]!.byteLength;
+    while (j < parts.length && parts[j]!.byteLength < COPY_LIMIT_BYTES) size += (framed?.has(parts[j]!) ? 0 : PREFIX_BYTES) + parts[j++]!.byteLength;
     const large = j < parts.length ? parts[j] : undefined;
-    if (large) size += PREFIX_BYTES;
-    const buf = Buffer.allocUnsafe(size);
-    let at = 0;
-    for (let k = i; k < j; k++) {
-      const m = parts[k]!;
-      writePrefix(buf, at, m.byteLength);
-      buf.set(m, at + PREFIX_BYTES);
-      at += PREFIX_BYTES + m.byteLength;
+    const largePrefix = large !== undefined && !framed?.has(large);
+    if (largePrefix) size += PREFIX_BYTES;
+    if (large && !corked) {
+      t.cork();
+      corked = true;
     }
-    if (large) {
-      writePrefix(buf, at, large.byteLength);
-      if (!corked) {
-        t.cork();
-        corked = true;
+    if (size > 0) {
+      const buf = Buffer.allocUnsafe(size);
+      let at = 0;
+      for (let k = i; k < j; k++) {
+        const m = parts[k]!;
+        if (framed?.has(m)) {
+          buf.set(m, at);
+          at += m.byteLength;
+          continue;
+        }
+        writePrefix(buf, at, m.byteLength);
+        buf.set(m, at + PREFIX_BYTES);
+        at += PREFIX_BYTES + m.byteLength;
       }
+      if (largePrefix) writePrefix(buf, at, large.byteLength);
+      ok = t.write(buf);
     }
-    ok = t.write(buf);
     if (large) ok = t.write(asBuffer(large));
     i = large ? j + 1 : j;
   }

@@ -5,7 +5,8 @@
  * {@link FrameDecoder} parses prefixes straight out of HTTP/2 DATA chunks: a message that
  * lies wholly inside a chunk is handed on as a view of it (no copy); one split across chunks
  * is assembled in a buffer of exactly its size. Many messages per chunk and prefixes split
- * across chunks are both handled.
+ * across chunks are both handled. A sink with `onRun` (relaying, see `../relay.ts`) gets the
+ * whole messages of a chunk as one run instead, when it is ready for them.
  */
 import { fail, type SwitchyardError } from '../../errors.js';
 
@@ -18,6 +19,13 @@ export interface FrameSink {
   onMessage(message: Uint8Array): void;
   /** The input was malformed or too large; the decoder stops. */
   onFrameError(error: SwitchyardError): void;
+  /** Optional: true when a run of whole messages may be handed to {@link onRun} now. */
+  runReady?(): boolean;
+  /**
+   * Optional: complete, valid messages `chunk[from, to)` (prefixes included), `count` of
+   * them, the largest `maxBytes`. Returns false to have them delivered one by one instead.
+   */
+  onRun?(chunk: Buffer, from: number, to: number, count: number, maxBytes: number): boolean;
 }
 
 /** Parses length-prefixed messages from a stream of chunks. */
@@ -61,10 +69,19 @@ export class FrameDecoder {
   push(chunk: Buffer): void {
     const n = chunk.length;
     let off = 0;
+    let runs = this.sink.onRun !== undefined;
     while (off < n && !this.stopped) {
       if (this.body !== undefined) {
         off = this.fillBody(chunk, off);
         continue;
+      }
+      if (runs && this.prefixFill === 0) {
+        const next = this.run(chunk, off);
+        if (next > off) {
+          off = next;
+          continue;
+        }
+        runs = false;
       }
       let flag: number;
       let length: number;
@@ -94,6 +111,26 @@ export class FrameDecoder {
         this.bodyFill = 0;
       }
     }
+  }
+
+  /** Offers the whole valid messages from `off` on as one run; returns where the run ended (`off`: none taken). */
+  private run(chunk: Buffer, off: number): number {
+    if (!this.sink.runReady!()) return off;
+    const n = chunk.length;
+    const max = this.maxMessageBytes;
+    let o = off;
+    let count = 0;
+    let maxBytes = 0;
+    while (n - o >= PREFIX_BYTES) {
+      const length = ((chunk[o + 1]! << 24) | (chunk[o + 2]! << 16) | (chunk[o + 3]! << 8) | chunk[o + 4]!) >>> 0;
+      if (chunk[o] !== 0 || length > max || length > n - o - PREFIX_BYTES) break;
+      o += PREFIX_BYTES + length;
+      count++;
+      if (length > maxBytes) maxBytes = length;
+    }
+    if (count === 0 || !this.sink.onRun!(chunk, off, o, count, maxBytes)) return off;
+    this.offset += o - off;
+    return o;
   }
 
   private fillBody(chunk: Buffer, off: number): number {

@@ -12,6 +12,7 @@ import { startDeadlineTimer, type DeadlineTimer } from '../deadline.js';
 import { Inbox } from '../inbox.js';
 import type { Metadata } from '../metadata.js';
 import { statusFromError, type Status } from '../status.js';
+import type { MessageRun, RelayCapable, RelayResult } from '../relay.js';
 import type { CallKind, ServerCall, ServerCallListener } from '../transport.js';
 import { FrameDecoder } from './framing.js';
 import { FrameWriter } from './frame-writer.js';
@@ -48,7 +49,7 @@ export interface ServerCallInit {
 }
 
 /** {@link ServerCall} over one HTTP/2 stream. */
-export class GrpcServerCall implements ServerCall {
+export class GrpcServerCall implements ServerCall, RelayCapable {
   readonly transport = 'grpc' as const;
   readonly method: string;
   readonly kind: CallKind;
@@ -65,6 +66,8 @@ export class GrpcServerCall implements ServerCall {
   private finished = false;
   private streamPaused = false;
   private readonly timer: DeadlineTimer | undefined;
+  private relayTarget: RelayCapable | undefined;
+  private onRelayed: ((count: number) => void) | undefined;
 
   constructor(
     private readonly stream: ServerHttp2Stream,
@@ -83,6 +86,8 @@ export class GrpcServerCall implements ServerCall {
         if (this.inbox.queuedBytes > HOLD_BYTES) this.syncFlow();
       },
       onFrameError: (err) => this.fail(err, true),
+      runReady: () => this.relayTarget !== undefined && this.listener !== undefined && !this.finished && !this.inbox.isPaused && this.inbox.isEmpty,
+      onRun: (chunk, from, to, count, maxBytes) => this.relayOut({ framing: 'grpc', bytes: chunk.subarray(from, to), count, maxBytes }),
     });
     this.writer = new FrameWriter(() => this.listener?.onDrain?.(), ctx.writeHighWaterMark);
     this.writer.attach(stream);
@@ -147,6 +152,34 @@ export class GrpcServerCall implements ServerCall {
   resume(): void {
     this.inbox.resume();
     this.syncFlow();
+  }
+
+  /** Relaying (see `../relay.ts`): runs of received messages are offered to `target` first. */
+  relayTo(target: RelayCapable | undefined, onRelayed?: (count: number) => void): void {
+    this.relayTarget = target;
+    this.onRelayed = onRelayed;
+  }
+
+  /** Relay target: queues a whole run as response messages. */
+  relayRun(run: MessageRun): RelayResult {
+    if (this.finished || run.maxBytes > this.ctx.maxMessageBytes) return 'refused';
+    if (!this.headersSent) this.respond({ [H.status]: '200', [H.contentType]: CONTENT_TYPE });
+    return this.writer.writeRun(run) ? 'written' : 'full';
+  }
+
+  private relayOut(run: MessageRun): boolean {
+    let r: RelayResult;
+    try {
+      r = this.relayTarget!.relayRun(run);
+    } catch (err) {
+      this.ctx.logger.error({ err, method: this.method }, 'grpc relay failed');
+      this.fail(fail('INTERNAL', `relaying messages failed: ${(err as Error)?.message ?? String(err)}`), true);
+      return true;
+    }
+    if (r === 'refused') return false;
+    this.onRelayed?.(run.count);
+    if (r === 'full') this.pause();
+    return true;
   }
 
   /** Ends the call with `err` (status sent when `send`) and aborts the handler's signal. */

@@ -1,6 +1,7 @@
 /**
  * Decodes the binary frames of one WebSocket message and hands each to a
- * {@link FrameHandler}. MESSAGE payloads are views into the received bytes (no copy).
+ * {@link FrameHandler}. MESSAGE payloads are views into the received bytes (no copy); a
+ * handler with `onMessageRun` gets consecutive MESSAGE frames of one stream as one run.
  * Anything malformed throws a {@link ProtocolError} naming the frame type and the problem.
  */
 import { codeFromWire, type Code } from '../../errors.js';
@@ -25,6 +26,10 @@ export function decodeFrames(data: Uint8Array, handler: FrameHandler): void {
     o = start + len;
     if (type === FrameType.MESSAGE) {
       if (streamId === 0) protocolError(type, 0, 'stream id 0 is reserved for connection frames');
+      if (handler.onMessageRun !== undefined) {
+        o = messageRun(data, start - HEADER_BYTES, o, len, streamId, handler);
+        continue;
+      }
       // A plain Uint8Array view: cheaper to create than Buffer#subarray, and no copy.
       handler.onMessage(streamId, new Uint8Array(ab, base + start, len), HEADER_BYTES + len);
       continue;
@@ -32,6 +37,29 @@ export function decodeFrames(data: Uint8Array, handler: FrameHandler): void {
     if (HEADER_BYTES + len > MAX_CONTROL_FRAME_BYTES) protocolError(type, streamId, `frame of ${HEADER_BYTES + len} bytes exceeds the ${MAX_CONTROL_FRAME_BYTES}-byte limit for frames other than MESSAGE`);
     decodeControl(type, flags, streamId, data, start, o, handler);
   }
+}
+
+/**
+ * Extends the MESSAGE frame at `from` (ending at `next`) with the complete MESSAGE frames of
+ * the same stream that follow, and hands the run to the handler. Returns the run's end. A
+ * malformed frame ends the run; the main loop then reports it.
+ */
+function messageRun(data: Uint8Array, from: number, next: number, firstLen: number, streamId: number, handler: FrameHandler): number {
+  const end = data.byteLength;
+  let o = next;
+  let last = from;
+  let count = 1;
+  let maxBytes = firstLen;
+  while (end - o >= HEADER_BYTES && data[o] === FrameType.MESSAGE && readU32(data, o + 2) === streamId) {
+    const len = readU32(data, o + 6);
+    if (len > end - o - HEADER_BYTES) break;
+    last = o;
+    o += HEADER_BYTES + len;
+    count++;
+    if (len > maxBytes) maxBytes = len;
+  }
+  handler.onMessageRun!(streamId, data, from, o, count, maxBytes, last);
+  return o;
 }
 
 function decodeControl(type: number, flags: number, sid: number, b: Uint8Array, start: number, end: number, h: FrameHandler): void {

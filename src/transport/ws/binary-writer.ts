@@ -1,6 +1,11 @@
 /**
- * Encodes binary frames and coalesces every frame written in the same tick into one
- * WebSocket message (flushed on a microtask), up to `batchBytes` per message.
+ * Encodes binary frames and coalesces them into WebSocket messages of up to `batchBytes`.
+ * A batch goes out at the next microtask checkpoint once it holds `eagerFlushBytes`, so a
+ * large batch written in one callback leaves at once; smaller ones wait for the end of the
+ * event-loop turn (`setImmediate`, Node) and coalesce with what the turn's other callbacks
+ * write — HTTP/2 delivers each DATA frame in its own callback, so a relay from a gRPC
+ * listener would otherwise send one small WebSocket message per stream. Browsers flush on
+ * every microtask checkpoint.
  *
  * Frames are written straight into a large chunk; a flush sends a view of the bytes written
  * since the last flush and never touches them again, so nothing is copied twice and the
@@ -12,6 +17,7 @@ import type { Status } from '../status.js';
 import { allocBytes, utf8Length, writeU16, writeU32, writeUtf8 } from './bytes.js';
 import { FLAG_HAS_TIMEOUT, FrameType, HEADER_BYTES, MAX_CONTROL_FRAME_BYTES, type FrameSink, type Settings } from './frames.js';
 import { metadataSize, writeMetadata } from './metadata-codec.js';
+import { relaySize, writeRunAsWsFrames, type MessageRun } from '../relay.js';
 
 /** Options for {@link BinaryFrameWriter}. */
 export interface BinaryWriterOptions {
@@ -22,22 +28,37 @@ export interface BinaryWriterOptions {
   chunkBytes?: number;
   /** Largest coalesced WebSocket message (a single larger frame is sent alone). Default 64 KiB. */
   batchBytes?: number;
+  /**
+   * A batch at least this large goes out at the next microtask checkpoint; smaller ones wait
+   * for the end of the event-loop turn (Node) to coalesce with what later callbacks of the
+   * same turn write. Default 16 KiB.
+   */
+  eagerFlushBytes?: number;
 }
 
 const EMPTY = new Uint8Array(0);
 const MAX_STATUS_MESSAGE_CHARS = 16_384;
+
+/** `setImmediate` where there is one (Node); browsers flush on microtasks only. */
+const immediate: ((task: () => void) => void) | undefined = typeof setImmediate === 'function' ? (task) => void setImmediate(task) : undefined;
 
 /** Writes binary frames to a WebSocket `send` function. */
 export class BinaryFrameWriter implements FrameSink {
   private buf: Uint8Array = EMPTY;
   private start = 0;
   private pos = 0;
-  private scheduled = false;
+  private microtaskScheduled = false;
+  private immediateScheduled = false;
   private nextChunk: number;
   private readonly chunkBytes: number;
   private readonly batchBytes: number;
-  private readonly flushTask = (): void => {
-    this.scheduled = false;
+  private readonly eagerFlushBytes: number;
+  private readonly microtaskFlush = (): void => {
+    this.microtaskScheduled = false;
+    if (this.pos - this.start >= this.eagerFlushBytes) this.flush();
+  };
+  private readonly immediateFlush = (): void => {
+    this.immediateScheduled = false;
     this.flush();
   };
 
@@ -48,6 +69,7 @@ export class BinaryFrameWriter implements FrameSink {
     this.chunkBytes = options.chunkBytes ?? 256 * 1024;
     this.batchBytes = options.batchBytes ?? 64 * 1024;
     this.nextChunk = Math.min(16 * 1024, this.chunkBytes);
+    this.eagerFlushBytes = immediate ? (options.eagerFlushBytes ?? 16 * 1024) : 0;
   }
 
   /** Sends the frames written since the last flush as one WebSocket message. */
@@ -58,9 +80,8 @@ export class BinaryFrameWriter implements FrameSink {
     this.send(data);
   }
 
-  /** Reserves `size` bytes for a frame and writes its header; returns the payload offset. */
-  private frame(type: number, flags: number, streamId: number, payloadBytes: number): number {
-    const size = HEADER_BYTES + payloadBytes;
+  /** Reserves `size` bytes (flushing or growing as needed) and schedules a flush; returns their offset. */
+  private reserve(size: number): number {
     if (this.pos > this.start && this.pos - this.start + size > this.batchBytes) this.flush();
     if (this.pos + size > this.buf.length) {
       this.flush();
@@ -68,18 +89,36 @@ export class BinaryFrameWriter implements FrameSink {
       this.buf = allocBytes(Math.max(this.nextChunk, size));
       this.start = this.pos = 0;
     }
-    if (!this.scheduled) {
-      this.scheduled = true;
-      queueMicrotask(this.flushTask);
+    if (!this.microtaskScheduled) {
+      this.microtaskScheduled = true;
+      queueMicrotask(this.microtaskFlush);
     }
-    const b = this.buf;
+    if (!this.immediateScheduled && immediate) {
+      this.immediateScheduled = true;
+      immediate(this.immediateFlush);
+    }
     const o = this.pos;
+    this.pos = o + size;
+    return o;
+  }
+
+  /** Reserves a frame and writes its header; returns the payload offset. */
+  private frame(type: number, flags: number, streamId: number, payloadBytes: number): number {
+    const o = this.reserve(HEADER_BYTES + payloadBytes);
+    const b = this.buf;
     b[o] = type;
     b[o + 1] = flags;
     writeU32(b, o + 2, streamId);
     writeU32(b, o + 6, payloadBytes);
-    this.pos = o + size;
     return o + HEADER_BYTES;
+  }
+
+  /** Writes a relayed run of messages as MESSAGE frames of `streamId` (one copy); returns its flow-control cost. */
+  run(streamId: number, run: MessageRun): number {
+    const size = relaySize(run, 'ws');
+    const at = this.reserve(size); // may replace this.buf
+    writeRunAsWsFrames(run, streamId, this.buf, at);
+    return size;
   }
 
   message(streamId: number, message: Uint8Array): number {

@@ -142,6 +142,15 @@ export class WsClientCall extends WsStream<ClientCallListener> implements Client
     if (this.halfCloseState === 'requested' && this.phase === 'open') this.sendHalfClose();
   }
 
+  protected acceptsRelayedMessages(): boolean {
+    this.gotMessage = true;
+    return this.phase !== 'done';
+  }
+
+  protected acceptsRelayedWrites(): boolean {
+    return this.phase === 'open' && this.halfCloseState === 'no';
+  }
+
   protected maxSendBytesBeforeOpen(): number {
     return this.owner.maxMessageBytes;
   }

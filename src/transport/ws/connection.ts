@@ -9,6 +9,7 @@ import type { Logger } from '../../observability/logger.js';
 import type { Metadata } from '../metadata.js';
 import type { Status } from '../status.js';
 import { decodeFrames } from './binary-reader.js';
+import { readU32 } from './bytes.js';
 import { CloseCode, FrameType, HEADER_BYTES, MAX_WINDOW, ProtocolError, closeReason, protocolError, type FrameHandler, type FrameSink, type Settings } from './frames.js';
 import type { SocketPort } from './socket.js';
 import type { StreamHost } from './stream.js';
@@ -39,6 +40,8 @@ export interface ConnectionStream {
   windowUpdate(increment: number): void;
   /** A MESSAGE arrived. */
   receive(message: Uint8Array, cost: number): void;
+  /** A run of MESSAGE frames arrived: true when it was relayed (see `WsStream.tryRelay`). */
+  tryRelay(data: Uint8Array, from: number, to: number, count: number, maxBytes: number, lastStart: number): boolean;
   /** The connection died; end the call with this error. */
   connectionLost(error: SwitchyardError): void;
 }
@@ -153,6 +156,19 @@ export abstract class WsConnection<S extends ConnectionStream> implements FrameH
 
   onMessage(streamId: number, message: Uint8Array, cost: number): void {
     this.streamFor(FrameType.MESSAGE, streamId)?.receive(message, cost);
+  }
+
+  onMessageRun(streamId: number, data: Uint8Array, from: number, to: number, count: number, maxBytes: number, lastStart: number): void {
+    const s = this.streamFor(FrameType.MESSAGE, streamId);
+    if (s !== undefined && s.tryRelay(data, from, to, count, maxBytes, lastStart)) return;
+    const ab = data.buffer;
+    const base = data.byteOffset;
+    for (let o = from; o < to; ) {
+      const len = readU32(data, o + 6);
+      // A plain Uint8Array view: cheaper to create than Buffer#subarray, and no copy.
+      this.onMessage(streamId, new Uint8Array(ab, base + o + HEADER_BYTES, len), HEADER_BYTES + len);
+      o += HEADER_BYTES + len;
+    }
   }
 
   /** The stream for a frame; undefined for a stream already finished; throws for one never opened. */

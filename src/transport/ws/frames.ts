@@ -56,6 +56,12 @@ export interface FrameHandler {
   onSettings(settings: Settings): void;
   onOpen(streamId: number, method: string, metadata: Metadata, timeoutMs: number | undefined): void;
   onMessage(streamId: number, message: Uint8Array, cost: number): void;
+  /**
+   * Optional: consecutive complete MESSAGE frames of one stream, `data[from, to)`, instead
+   * of one `onMessage` each. `count` frames, the largest payload `maxBytes`, the last frame
+   * starting at `lastStart`.
+   */
+  onMessageRun?(streamId: number, data: Uint8Array, from: number, to: number, count: number, maxBytes: number, lastStart: number): void;
   onHalfClose(streamId: number): void;
   onHeaders(streamId: number, headers: Metadata): void;
   onStatus(streamId: number, status: Status): void;
@@ -72,6 +78,8 @@ export interface FrameSink {
   open(streamId: number, method: string, metadata: Metadata, timeoutMs: number | undefined): void;
   /** Sends a MESSAGE; returns its flow-control cost. */
   message(streamId: number, message: Uint8Array): number;
+  /** Optional (binary only): sends a relayed run of messages as MESSAGE frames; returns its flow-control cost. */
+  run?(streamId: number, run: import('../relay.js').MessageRun): number;
   halfClose(streamId: number): void;
   headers(streamId: number, headers: Metadata): void;
   status(streamId: number, status: Status): void;

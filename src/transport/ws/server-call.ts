@@ -141,6 +141,16 @@ export class WsServerCall extends WsStream<ServerCallListener> implements Server
     if (this.phase === 'ending') this.sendStatus(this.pendingStatus!);
   }
 
+  protected acceptsRelayedMessages(): boolean {
+    return this.phase === 'open' && !this.halfClosed;
+  }
+
+  protected acceptsRelayedWrites(): boolean {
+    if (this.phase !== 'open') return false;
+    this.headersSent = true;
+    return true;
+  }
+
   protected maxSendBytesBeforeOpen(): number {
     return this.conn.maxSendBytes;
   }

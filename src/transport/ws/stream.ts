@@ -10,6 +10,7 @@
  * messages through the {@link Inbox} (`onConsumed`), in batches of `grantThreshold`.
  */
 import { Inbox } from '../inbox.js';
+import { relaySize, type MessageRun, type RelayCapable, type RelayResult } from '../relay.js';
 import { FrameType, protocolError, type FrameSink } from './frames.js';
 
 /** What a stream needs from its connection. */
@@ -34,7 +35,7 @@ export interface StreamHost {
 type Listener = { onMessage(message: Uint8Array): void; onDrain?(): void };
 
 /** Flow control and ordered delivery for one stream; subclasses add the call semantics. */
-export abstract class WsStream<L extends Listener> {
+export abstract class WsStream<L extends Listener> implements RelayCapable {
   /** Stream id (0 until opened). */
   id = 0;
   /** The connection, once opened. */
@@ -58,6 +59,8 @@ export abstract class WsStream<L extends Listener> {
   private qHead = 0;
   /** Bytes written but waiting for credit (or for the stream to open). */
   queuedBytes = 0;
+  private relayTarget: RelayCapable | undefined;
+  private onRelayed: ((count: number) => void) | undefined;
 
   constructor() {
     this.inbox = new Inbox<L>({ onConsumed: (bytes) => this.consumed(bytes) });
@@ -156,10 +159,63 @@ export abstract class WsStream<L extends Listener> {
     }
   }
 
+  /** Relaying (see `relay.ts`): runs of received MESSAGE frames are offered to `target` first. */
+  relayTo(target: RelayCapable | undefined, onRelayed?: (count: number) => void): void {
+    this.relayTarget = target;
+    this.onRelayed = onRelayed;
+  }
+
+  /**
+   * A run of MESSAGE frames of this stream arrived, `data[from, to)` (binary subprotocol):
+   * hands it to the relay target when the listener path would do the same. Returns false
+   * when the frames must go through {@link receive} one by one instead.
+   */
+  tryRelay(data: Uint8Array, from: number, to: number, count: number, maxBytes: number, lastStart: number): boolean {
+    const target = this.relayTarget;
+    const host = this.host;
+    if (target === undefined || host === undefined || this.listener === undefined) return false;
+    // Each frame needs positive credit before it; the per-frame path reports a violation.
+    if (maxBytes > host.maxRecvBytes || this.recvCredit - (lastStart - from) <= 0) return false;
+    if (this.inbox.isPaused || !this.inbox.isEmpty || !this.acceptsRelayedMessages()) return false;
+    let r: RelayResult;
+    try {
+      r = target.relayRun({ framing: 'ws', bytes: data.subarray(from, to), count, maxBytes });
+    } catch (err) {
+      // The target's failure ends this call, not the connection it shares with others.
+      this.listenerFailed(err);
+      return true;
+    }
+    if (r === 'refused') return false;
+    const cost = to - from;
+    this.recvCredit -= cost;
+    this.consumedCost(cost);
+    this.onRelayed?.(count);
+    if (r === 'full') this.inbox.pause();
+    return true;
+  }
+
+  /** Relay target: writes a whole run as MESSAGE frames if credit covers it and nothing is queued. */
+  relayRun(run: MessageRun): RelayResult {
+    const host = this.host;
+    if (host === undefined || host.sink.run === undefined || this.qHead < this.queue.length || host.congested) return 'refused';
+    if (run.maxBytes > host.maxSendBytes || this.sendCredit < relaySize(run, 'ws')) return 'refused';
+    if (!this.acceptsRelayedWrites()) return 'refused';
+    this.sendCredit -= host.sink.run(this.id, run);
+    if (this.sendCredit > 0) return 'written';
+    this.wantDrain = true;
+    return 'full';
+  }
+
   private consumed(bytes: number): void {
     const host = this.host;
+    if (host === undefined) return;
+    this.consumedCost(host.costOf(bytes));
+  }
+
+  private consumedCost(cost: number): void {
+    const host = this.host;
     if (host === undefined || this.recvDone) return;
-    this.unacked += host.costOf(bytes);
+    this.unacked += cost;
     if (this.unacked >= host.grantThreshold) {
       host.sink.windowUpdate(this.id, this.unacked);
       this.recvCredit += this.unacked;
@@ -167,6 +223,10 @@ export abstract class WsStream<L extends Listener> {
     }
   }
 
+  /** True when relayed messages may be received now (and notes that one was). */
+  protected abstract acceptsRelayedMessages(): boolean;
+  /** True when relayed messages may be written now (and notes that one is). */
+  protected abstract acceptsRelayedWrites(): boolean;
   /** Limit checked on writes before the stream is open. */
   protected abstract maxSendBytesBeforeOpen(): number;
   /** A write exceeded the message limit. */

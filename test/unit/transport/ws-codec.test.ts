@@ -90,14 +90,32 @@ describe('binary frames', () => {
     expect(Array.from(o!)).toEqual([2, 1, 0, 0, 0, 1, 0, 0, 0, 10, 0, 0, 1, 2, 0, 2, 0x2f, 0x61, 0, 0]);
   });
 
-  it('frames written in one tick go out in one message on the next microtask', async () => {
+  it('frames written in one event-loop turn go out in one message on setImmediate (Node)', async () => {
     const sent: Uint8Array[] = [];
     const w = new BinaryFrameWriter((d) => sent.push(d));
-    for (let i = 0; i < 100; i++) w.message(1, new Uint8Array(60));
+    for (let i = 0; i < 50; i++) w.message(1, new Uint8Array(60));
     expect(sent).toHaveLength(0);
+    // Microtask checkpoints in between (HTTP/2 delivers each DATA frame in its own callback) do not cut the batch.
     await Promise.resolve();
+    for (let i = 0; i < 50; i++) w.message(1, new Uint8Array(60));
+    expect(sent).toHaveLength(0);
+    await new Promise((resolve) => setImmediate(resolve));
     expect(sent).toHaveLength(1);
     expect(sent[0]!.byteLength).toBe(100 * 70);
+  });
+
+  it('a batch of at least eagerFlushBytes goes out at the next microtask checkpoint', async () => {
+    const sent: Uint8Array[] = [];
+    const w = new BinaryFrameWriter((d) => sent.push(d), { eagerFlushBytes: 1000 });
+    for (let i = 0; i < 10; i++) w.message(1, new Uint8Array(60));
+    await Promise.resolve();
+    expect(sent).toHaveLength(0);
+    for (let i = 0; i < 10; i++) w.message(1, new Uint8Array(60));
+    await Promise.resolve();
+    expect(sent.map((m) => m.byteLength)).toEqual([20 * 70]);
+    w.message(1, new Uint8Array(60));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(sent.map((m) => m.byteLength)).toEqual([20 * 70, 70]);
   });
 
   it('a batch is cut at batchBytes; a larger frame goes alone, copied once', () => {
@@ -114,10 +132,10 @@ describe('binary frames', () => {
     const sent: Uint8Array[] = [];
     const w = new BinaryFrameWriter((d) => sent.push(d), { chunkBytes: 64 });
     w.message(1, new Uint8Array([1, 1, 1]));
-    await Promise.resolve();
+    await new Promise((resolve) => setImmediate(resolve));
     const first = Array.from(sent[0]!);
     for (let i = 0; i < 10; i++) w.message(1, new Uint8Array([2, 2, 2]));
-    await Promise.resolve();
+    await new Promise((resolve) => setImmediate(resolve));
     expect(Array.from(sent[0]!)).toEqual(first);
   });
 
