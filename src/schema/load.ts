@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import protobuf from 'protobufjs';
 import { fail } from '../errors.js';
-import type { CallKind, MethodInfo } from '../transport/transport.js';
+import type { CallKind, MethodInfo } from './method.js';
 import { installWellKnownJson } from './well-known.js';
 
 /** A method of a loaded service. */

@@ -11,23 +11,17 @@
  *   on gRPC, stops reading the HTTP/2 stream), so a slow reader slows the writer.
  * The async-iterable API in `src/rpc/` is built on top of this.
  */
+import type { CallKind, MethodInfo } from '../schema/method.js';
 import type { Metadata } from './metadata.js';
+
+export type { CallKind, MethodInfo };
 import type { Status } from './status.js';
 import type { ConnectionEvents, ConnectionState } from './lifecycle.js';
 
-/** The four call shapes of gRPC. */
-export type CallKind = 'unary' | 'server-stream' | 'client-stream' | 'bidi';
 
 /** The two transports. */
 export type TransportName = 'grpc' | 'ws';
 
-/** What a transport needs to know about a method. */
-export interface MethodInfo {
-  /** `/package.Service/Method`. */
-  path: string;
-  /** The call shape. */
-  kind: CallKind;
-}
 
 /** Options when starting a call from a client. */
 export interface CallOptions {
