@@ -3,11 +3,10 @@
  * proxy, half over gRPC and half over WebSocket, at a steady rate. Each user sends its id in
  * `x-user-id`, so sticky routing keeps a user on one side.
  */
-import { codeName } from '../errors.js';
+import { codeName, SwitchyardError } from '../errors.js';
 import { createClient } from '../rpc/index.js';
 import type { Message } from '../rpc/types.js';
 import type { ProtoSchema } from '../schema/load.js';
-import { SwitchyardError } from '../errors.js';
 
 /** Options for {@link startTraffic}. */
 export interface TrafficOptions {
@@ -93,16 +92,18 @@ export function startTraffic(o: TrafficOptions): Traffic {
     }
   }, 20);
 
+  let stopped: Promise<TrafficCounts> | undefined;
+  const stop = async (): Promise<TrafficCounts> => {
+    clearInterval(timer);
+    await Promise.all(inFlight);
+    await Promise.all(clients.map((c) => c.close()));
+    return counts;
+  };
   return {
     counts,
     get finished() {
       return finished;
     },
-    async stop() {
-      clearInterval(timer);
-      await Promise.all(inFlight);
-      await Promise.all(clients.map((c) => c.close()));
-      return counts;
-    },
+    stop: () => (stopped ??= stop()),
   };
 }

@@ -6,7 +6,7 @@
  */
 import type { Knex } from 'knex';
 import type { Store } from '../connect.js';
-import { transactionWithDeadline } from '../deadline.js';
+import { transactionWithDeadline } from '../transaction-deadline.js';
 import { upsertRows } from '../bulk-upsert.js';
 import { NotRepresentable } from '../neutral.js';
 import type { UpsertSpec } from '../write-dialect.js';

@@ -7,7 +7,7 @@
  */
 import type { Knex } from 'knex';
 import type { Store } from '../connect.js';
-import { transactionWithDeadline } from '../deadline.js';
+import { transactionWithDeadline } from '../transaction-deadline.js';
 
 /** Outbox table name. */
 export const OUTBOX_TABLE = 'sy_outbox';

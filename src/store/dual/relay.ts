@@ -9,7 +9,7 @@
 import type { Logger } from '../../observability/logger.js';
 import type { Knex } from 'knex';
 import type { Store } from '../connect.js';
-import { transactionWithDeadline } from '../deadline.js';
+import { transactionWithDeadline } from '../transaction-deadline.js';
 import { isTransient } from '../transient.js';
 import { applyPrepared, prepareFor, type Rejected } from './apply.js';
 import type { DualWriteMetrics } from './metrics.js';

@@ -10,6 +10,17 @@ const CLI = path.join(ROOT, 'cli/main.ts');
 // tsx's loader by absolute URL: the child runs in a temp folder where `tsx` does not resolve.
 const TSX = pathToFileURL(path.join(ROOT, 'node_modules/tsx/dist/loader.mjs')).href;
 
+/**
+ * The `service` and `proxy` sections every test playbook needs: the chat service and two
+ * unreachable upstreams (no proxy is started by these tests). Further `proxy` keys may follow.
+ */
+export const SERVICE_AND_PROXY_YAML = `service: { protos: [chat.proto] }
+proxy:
+  listeners: { grpcListen: 127.0.0.1:50051 }
+  upstreams:
+    legacy: { transport: grpc, address: 127.0.0.1:1 }
+    next: { transport: ws, address: 127.0.0.1:2 }`;
+
 /** A running CLI process with its output collected. */
 export interface CliProcess {
   child: ChildProcess;

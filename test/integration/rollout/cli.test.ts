@@ -2,18 +2,13 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { tempSqliteUrl } from '../../helpers/databases.js';
-import { playbookDir, runCli, startCli, waitFor } from './cli-harness.js';
+import { playbookDir, runCli, startCli, waitFor, SERVICE_AND_PROXY_YAML } from './cli-harness.js';
 
 const PLAYBOOK = `
 version: 1
 migration: clitest
 control: { url: "\${CONTROL_URL}" }
-service: { protos: [chat.proto] }
-proxy:
-  listeners: { grpcListen: 127.0.0.1:50051 }
-  upstreams:
-    legacy: { transport: grpc, address: 127.0.0.1:1 }
-    next: { transport: ws, address: 127.0.0.1:2 }
+${SERVICE_AND_PROXY_YAML}
   methodClasses: { reads: [/chat.ChatService/History] }
 controller: { interval: 200ms, leaseTtl: 10s }
 stages:

@@ -7,7 +7,7 @@ import { emptyHistogram } from '../../../src/control/histogram.js';
 import { readLease, readRollout } from '../../../src/control/rollouts.js';
 import { insertSnapshots } from '../../../src/control/snapshots.js';
 import type { Store } from '../../../src/store/connect.js';
-import { playbookDir, runCli, startCli, waitFor } from './cli-harness.js';
+import { playbookDir, runCli, startCli, waitFor, SERVICE_AND_PROXY_YAML } from './cli-harness.js';
 import { scratchControl, type Engine, type Scratch } from './scratch.js';
 
 const hook = (point: string) => `{ name: log-${point}, command: 'echo "${point} $SWITCHYARD_STAGE" >> hooks.log' }`;
@@ -17,12 +17,7 @@ function playbook(migration: string, extraPre = ''): string {
 version: 1
 migration: ${migration}
 control: { url: "\${CONTROL_URL}" }
-service: { protos: [chat.proto] }
-proxy:
-  listeners: { grpcListen: 127.0.0.1:50051 }
-  upstreams:
-    legacy: { transport: grpc, address: 127.0.0.1:1 }
-    next: { transport: ws, address: 127.0.0.1:2 }
+${SERVICE_AND_PROXY_YAML}
   methodClasses: { reads: [/chat.ChatService/History] }
 controller: { interval: 200ms, leaseTtl: 60s, failureLimit: 2 }
 gates:

@@ -9,16 +9,12 @@ import { createController } from '../../../src/rollout/controller.js';
 import { createDbGateSources, createDbRolloutStore } from '../../../src/rollout/db-store.js';
 import { openStore, type Store } from '../../../src/store/connect.js';
 import { tempSqliteUrl } from '../../helpers/databases.js';
+import { SERVICE_AND_PROXY_YAML } from './cli-harness.js';
 
 const PLAYBOOK = (migration: string, backfill = true) => `
 version: 1
 migration: ${migration}
-service: { protos: [chat.proto] }
-proxy:
-  listeners: { grpcListen: 127.0.0.1:50051 }
-  upstreams:
-    legacy: { transport: grpc, address: 127.0.0.1:1 }
-    next: { transport: ws, address: 127.0.0.1:2 }
+${SERVICE_AND_PROXY_YAML}
 datastores:
   legacy: { url: "\${LEGACY}" }
   next: { url: "\${NEXT}" }

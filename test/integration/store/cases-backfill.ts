@@ -1,9 +1,8 @@
 /** Backfill cases of the shared datastore suite: every key shape, with gaps, in small chunks. */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Store } from '../../../src/store/connect.js';
+import { describe, expect, it } from 'vitest';
 import { runBackfill } from '../../../src/store/backfill/run.js';
 import { tempSqliteUrl, uniqueTable } from '../../helpers/databases.js';
-import { createTable, dropTable, openPair, pairAvailable, snapshot, type ColType, type EnginePair } from './pairs.js';
+import { createTable, dropTable, usePair, snapshot, type ColType, type EnginePair } from './pairs.js';
 
 type Cols = ReadonlyArray<readonly [string, ColType, 'null'?]>;
 
@@ -52,39 +51,29 @@ const SHAPES: KeyShape[] = [
 /** Registers the backfill key-shape cases for a pair. */
 export function backfillCases(pair: EnginePair): void {
   describe(`backfill key shapes (${pair.name})`, () => {
-    let ok = false;
-    let legacy: Store;
-    let next: Store;
+    const p = usePair(pair, 'shapes');
     const control = tempSqliteUrl('control');
-    beforeAll(async () => {
-      ok = await pairAvailable(pair);
-      if (ok) ({ legacy, next } = await openPair(pair, 'shapes'));
-    });
-    afterAll(async () => {
-      await legacy?.close();
-      await next?.close();
-    });
 
     for (const shape of SHAPES) {
       it(`copies every row with a ${shape.name}, in chunks smaller than the table, and resumes to the same result`, async () => {
-        if (!ok) return;
+        if (!p.ok) return;
         const table = uniqueTable('sy_bf_keys');
-        await createTable(legacy, table, shape.cols, shape.keyCount);
-        await createTable(next, table, shape.cols, shape.keyCount);
+        await createTable(p.legacy, table, shape.cols, shape.keyCount);
+        await createTable(p.next, table, shape.cols, shape.keyCount);
         try {
-          for (const r of shape.rows) await legacy.knex(table).insert(r);
-          const first = await runBackfill({ source: legacy, target: next, control, table, chunkSize: 4 });
+          for (const r of shape.rows) await p.legacy.knex(table).insert(r);
+          const first = await runBackfill({ source: p.legacy, target: p.next, control, table, chunkSize: 4 });
           expect(first.status).toBe('completed');
           expect(first.rows).toBe(shape.rows.length);
           expect(first.chunks).toBe(Math.ceil(shape.rows.length / 4));
-          expect(await snapshot(next, table, shape.cols)).toEqual(await snapshot(legacy, table, shape.cols));
+          expect(await snapshot(p.next, table, shape.cols)).toEqual(await snapshot(p.legacy, table, shape.cols));
           // A second run after completion starts over and changes nothing (existing rows are kept).
-          const again = await runBackfill({ source: legacy, target: next, control, table, chunkSize: 3 });
+          const again = await runBackfill({ source: p.legacy, target: p.next, control, table, chunkSize: 3 });
           expect(again.resumed).toBe(false);
-          expect(await snapshot(next, table, shape.cols)).toEqual(await snapshot(legacy, table, shape.cols));
+          expect(await snapshot(p.next, table, shape.cols)).toEqual(await snapshot(p.legacy, table, shape.cols));
         } finally {
-          await dropTable(legacy, table);
-          await dropTable(next, table);
+          await dropTable(p.legacy, table);
+          await dropTable(p.next, table);
         }
       });
     }

@@ -1,10 +1,9 @@
 /** Type-conversion cases of the shared datastore suite: tricky values survive; unfit values stop the backfill. */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { SwitchyardError } from '../../../src/errors.js';
-import type { Store } from '../../../src/store/connect.js';
 import { runBackfill } from '../../../src/store/backfill/run.js';
 import { tempSqliteUrl, uniqueTable } from '../../helpers/databases.js';
-import { createTable, dropTable, openPair, pairAvailable, snapshot, type ColType, type EnginePair } from './pairs.js';
+import { createTable, dropTable, usePair, snapshot, type ColType, type EnginePair } from './pairs.js';
 
 const COLS = [
   ['id', 'int'],
@@ -54,46 +53,36 @@ const UNFIT: Array<{ what: string; src: ColType; tgt: ColType; ok: unknown; bad:
 /** Registers the type cases for a pair. */
 export function typeCases(pair: EnginePair): void {
   describe(`type conversion (${pair.name})`, () => {
-    let ok = false;
-    let legacy: Store;
-    let next: Store;
+    const p = usePair(pair, 'types');
     const control = tempSqliteUrl('control');
-    beforeAll(async () => {
-      ok = await pairAvailable(pair);
-      if (ok) ({ legacy, next } = await openPair(pair, 'types'));
-    });
-    afterAll(async () => {
-      await legacy?.close();
-      await next?.close();
-    });
 
     it('copies utf8mb4 text, date-time precision and zone, decimals, booleans, JSON, binary, unsigned 64-bit, UUID and NULL exactly', async () => {
-      if (!ok) return;
+      if (!p.ok) return;
       const table = uniqueTable('sy_bf_types');
-      await createTable(legacy, table, COLS);
-      await createTable(next, table, COLS);
+      await createTable(p.legacy, table, COLS);
+      await createTable(p.next, table, COLS);
       try {
-        for (const r of rows(pair.legacy === 'sqlite')) await legacy.knex(table).insert(r);
-        const result = await runBackfill({ source: legacy, target: next, control, table, chunkSize: 2 });
+        for (const r of rows(pair.legacy === 'sqlite')) await p.legacy.knex(table).insert(r);
+        const result = await runBackfill({ source: p.legacy, target: p.next, control, table, chunkSize: 2 });
         expect(result.rows).toBe(3);
-        const got = await snapshot(next, table, COLS);
-        expect(got).toEqual(await snapshot(legacy, table, COLS));
+        const got = await snapshot(p.next, table, COLS);
+        expect(got).toEqual(await snapshot(p.legacy, table, COLS));
         expect(got.join('\n')).toContain('😀 naïve 漢字');
       } finally {
-        await dropTable(legacy, table);
-        await dropTable(next, table);
+        await dropTable(p.legacy, table);
+        await dropTable(p.next, table);
       }
     });
 
     for (const u of UNFIT) {
       it(`stops at ${u.what}, naming table, key and column, and writes nothing of that chunk`, async () => {
-        if (!ok) return;
+        if (!p.ok) return;
         const table = uniqueTable('sy_bf_unfit');
-        await createTable(legacy, table, [['id', 'int'], ['v', u.src]]);
-        await createTable(next, table, [['id', 'int'], ['v', u.tgt]]);
+        await createTable(p.legacy, table, [['id', 'int'], ['v', u.src]]);
+        await createTable(p.next, table, [['id', 'int'], ['v', u.tgt]]);
         try {
-          await legacy.knex(table).insert([{ id: 1, v: u.ok }, { id: 2, v: u.bad }, { id: 3, v: u.ok }]);
-          const err = await runBackfill({ source: legacy, target: next, control, table }).then(
+          await p.legacy.knex(table).insert([{ id: 1, v: u.ok }, { id: 2, v: u.bad }, { id: 3, v: u.ok }]);
+          const err = await runBackfill({ source: p.legacy, target: p.next, control, table }).then(
             () => undefined,
             (e: unknown) => e,
           );
@@ -105,10 +94,10 @@ export function typeCases(pair: EnginePair): void {
           expect(e.message).toContain('column v');
           expect(e.message).toMatch(u.reason);
           expect(e.details).toMatchObject({ table, column: 'v', key: { id: '2' } });
-          expect(Number(((await next.knex(table).count({ n: '*' })) as Array<{ n: number | string }>)[0]!.n)).toBe(0);
+          expect(Number(((await p.next.knex(table).count({ n: '*' })) as Array<{ n: number | string }>)[0]!.n)).toBe(0);
         } finally {
-          await dropTable(legacy, table);
-          await dropTable(next, table);
+          await dropTable(p.legacy, table);
+          await dropTable(p.next, table);
         }
       });
     }

@@ -1,3 +1,4 @@
+import { afterAll, beforeAll } from 'vitest';
 /**
  * Engine pairs for the shared datastore suite, and the table helpers it uses: one logical
  * column type list rendered as DDL for each engine, and value normalisation for comparing
@@ -99,4 +100,28 @@ export function normalise(type: ColType, v: unknown): string {
 export async function snapshot(store: Store, table: string, cols: ReadonlyArray<readonly [string, ColType, 'null'?]>): Promise<string[]> {
   const rows = (await store.knex(table).select(cols.map(([n]) => n))) as Record<string, unknown>[];
   return rows.map((r) => cols.map(([n, t]) => normalise(t, r[n])).join(' | ')).sort();
+}
+
+/** Both stores of a pair for one `describe` block: opened before its tests, closed after. */
+export interface OpenedPair {
+  /** False when a server of the pair is unreachable (outside CI the tests then return early). */
+  ok: boolean;
+  legacy: Store;
+  next: Store;
+  legacyUrl: string;
+  nextUrl: string;
+}
+
+/** Registers `beforeAll`/`afterAll` that open and close the pair's stores; read the fields inside tests. */
+export function usePair(pair: EnginePair, tag: string): OpenedPair {
+  const p = { ok: false } as OpenedPair;
+  beforeAll(async () => {
+    p.ok = await pairAvailable(pair);
+    if (p.ok) Object.assign(p, await openPair(pair, tag));
+  });
+  afterAll(async () => {
+    await p.legacy?.close();
+    await p.next?.close();
+  });
+  return p;
 }

@@ -1,6 +1,6 @@
 /** MySQL/MariaDB value handling: decode driver values, encode bind parameters, range checks. */
 import type { ColumnInfo } from '../../introspect.js';
-import { CANONICAL_DATETIME, decodeCommon, NotRepresentable, parseDateTime, type DialectValues, type Neutral } from '../../neutral.js';
+import { CANONICAL_DATETIME, decodeCommon, NotRepresentable, parseDateTime, type DialectValues } from '../../neutral.js';
 
 // TIMESTAMP holds 1970-01-01 00:00:01 .. 2038-01-19 03:14:07.999999 UTC.
 const TIMESTAMP_MIN = '1970-01-01 00:00:01';
@@ -24,9 +24,7 @@ export const mysqlValues: DialectValues = {
   selectExpr(_column, quoted) {
     return quoted;
   },
-  decode(column, raw): Neutral {
-    return decodeCommon(column, raw);
-  },
+  decode: decodeCommon,
   encode(column, value) {
     if (value === null) return null;
     switch (column.family) {

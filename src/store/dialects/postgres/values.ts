@@ -1,6 +1,6 @@
 /** PostgreSQL value handling: decode driver values, encode bind parameters, range checks. */
 import type { ColumnInfo } from '../../introspect.js';
-import { CANONICAL_DATETIME, decodeCommon, NotRepresentable, parseDateTime, type DialectValues, type Neutral } from '../../neutral.js';
+import { CANONICAL_DATETIME, decodeCommon, NotRepresentable, parseDateTime, type DialectValues } from '../../neutral.js';
 
 const DAYS = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 
@@ -33,9 +33,7 @@ export const postgresValues: DialectValues = {
   selectExpr(column, quoted) {
     return column.family === 'json' ? `${quoted}::text` : quoted;
   },
-  decode(column, raw): Neutral {
-    return decodeCommon(column, raw);
-  },
+  decode: decodeCommon,
   encode(column, value) {
     if (value === null) return null;
     switch (column.family) {

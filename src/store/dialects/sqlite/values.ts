@@ -1,7 +1,7 @@
 /** SQLite value handling: exact integers on read, and what SQLite's type affinity would change. */
 import type { ColumnInfo } from '../../introspect.js';
 import { splitDecimal } from '../../convert.js';
-import { decodeCommon, NotRepresentable, type DialectValues, type Neutral } from '../../neutral.js';
+import { decodeCommon, NotRepresentable, type DialectValues } from '../../neutral.js';
 
 // SQLite keeps a DECIMAL/NUMERIC value as an integer or an 8-byte REAL: 15 significant digits are exact.
 const REAL_DIGITS = 15;
@@ -21,9 +21,7 @@ export const sqliteValues: DialectValues = {
     // better-sqlite3 returns integers as JS numbers; text keeps values above 2^53 exact.
     return column.family === 'integer' ? `CAST(${quoted} AS TEXT)` : quoted;
   },
-  decode(column, raw): Neutral {
-    return decodeCommon(column, raw);
-  },
+  decode: decodeCommon,
   encode(column, value) {
     if (value === null) return null;
     switch (column.family) {
