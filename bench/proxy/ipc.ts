@@ -3,6 +3,7 @@
  * answers requests over IPC, so client, proxy and upstream never share an event loop.
  */
 import { fork, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** A request to a child and its answer. */
@@ -46,10 +47,19 @@ export class Child {
   }
 }
 
+/** Where and how a role runs when not from this checkout with this environment. */
+export interface SpawnOptions {
+  /** Another checkout whose `bench/proxy/roles.ts` to run (comparing builds in one run). Default: this one. */
+  tree?: string;
+  /** Extra environment variables. Default: none. */
+  env?: Record<string, string>;
+}
+
 /** Forks `roles.ts` in `role`, with extra Node flags. */
-export function spawnRole(role: string, execArgv: string[] = []): Child {
-  const file = fileURLToPath(new URL('./roles.ts', import.meta.url));
-  return new Child(fork(file, [role], { execArgv: ['--import', 'tsx', ...(process.env['BENCH_PRELOAD'] ? ['--import', process.env['BENCH_PRELOAD']] : []), ...execArgv], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }));
+export function spawnRole(role: string, execArgv: string[] = [], options: SpawnOptions = {}): Child {
+  const file = options.tree ? path.resolve(options.tree, 'bench/proxy/roles.ts') : fileURLToPath(new URL('./roles.ts', import.meta.url));
+  const env = options.env ? { ...process.env, ...options.env } : process.env;
+  return new Child(fork(file, [role], { env, execArgv: ['--import', 'tsx', ...(process.env['BENCH_PRELOAD'] ? ['--import', process.env['BENCH_PRELOAD']] : []), ...execArgv], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }));
 }
 
 /** In a child: answers requests with `handle`. */

@@ -32,6 +32,8 @@ export interface Setup {
   floors: Array<{ name: 'pipe' | 'h2relay'; child: Child; address: string }>;
   /** Proxy metadata choosing the variant's upstream. */
   routeMetadata: Record<string, string>;
+  /** A second proxy measured in the same runs (`--compare-tree` / `--compare-env`). */
+  alternative?: { child: Child; address: string };
 }
 
 interface Run extends ThroughputResult {
@@ -39,6 +41,8 @@ interface Run extends ThroughputResult {
   middleCpuUs: number;
   forwarded: number;
   relayed: number;
+  /** `BENCH_PRELOAD` counters of the middle process (see roles.ts `diagnostics`). */
+  middleCounters: Record<string, number>;
 }
 
 async function runOnce(s: Setup, p: PathSpec, count: number, variant: Variant): Promise<Run> {
@@ -46,8 +50,9 @@ async function runOnce(s: Setup, p: PathSpec, count: number, variant: Variant): 
   await Promise.all(watch.map((c) => c.ask({ op: 'reset' })));
   const r = await s.client.ask<ThroughputResult & { error?: string }>({ op: 'throughput', transport: p.transport, address: p.address, count, shape: variant.shape, metadata: p.metadata ?? {} });
   if (r.error) throw new Error(r.error);
-  const reports = await Promise.all(watch.map((c) => c.ask<{ cpuUs: number; forwarded?: number; relayed?: number }>({ op: 'report' })));
-  return { ...r, upstreamCpuUs: reports[0]!.cpuUs, middleCpuUs: reports[1]?.cpuUs ?? 0, forwarded: reports[1]?.forwarded ?? 0, relayed: reports[1]?.relayed ?? 0 };
+  const reports = await Promise.all(watch.map((c) => c.ask<{ cpuUs: number; forwarded?: number; relayed?: number; counters?: Record<string, number> }>({ op: 'report' })));
+  const m = reports[1];
+  return { ...r, upstreamCpuUs: reports[0]!.cpuUs, middleCpuUs: m?.cpuUs ?? 0, forwarded: m?.forwarded ?? 0, relayed: m?.relayed ?? 0, middleCounters: m?.counters ?? {} };
 }
 
 const median = <T>(xs: T[], key: (x: T) => number): T => [...xs].sort((a, b) => key(a) - key(b))[Math.floor(xs.length / 2)]!;
@@ -71,6 +76,7 @@ export async function measureVariant(s: Setup, variant: Variant, warmup: number,
   const paths: Array<[string, PathSpec]> = [
     ['direct', { transport: s.u, address: s.echoAddress }],
     ['proxied', { transport: s.c, address: s.proxyAddress, metadata: s.routeMetadata, middle: s.proxy }],
+    ...(s.alternative ? [['alternative', { transport: s.c, address: s.alternative.address, metadata: s.routeMetadata, middle: s.alternative.child }] as [string, PathSpec]] : []),
     ...s.floors.map((f): [string, PathSpec] => [f.name, { transport: s.u, address: f.address, middle: f.child }]),
   ];
   const chunk = Math.min(100_000, settings.count);
@@ -90,6 +96,20 @@ export async function measureVariant(s: Setup, variant: Variant, warmup: number,
   const echoCpu = perMessage(runs.get('direct')!, (r) => r.upstreamCpuUs, (r) => r.messages);
   const perForwarded = perMessage(runs.get('proxied')!, (r) => r.middleCpuUs, (r) => r.forwarded);
   const perRoundTrip = perMessage(runs.get('proxied')!, (r) => r.middleCpuUs, (r) => r.messages);
+  const countersOf = (rs: Run[]): Record<string, number> => Object.fromEntries(Object.keys(rs[0]?.middleCounters ?? {}).map((k) => [k, round(perMessage(rs, (r) => r.middleCounters[k] ?? 0, (r) => r.messages), 4)]));
+  const counters = countersOf(runs.get('proxied')!);
+  const counterNames = Object.keys(counters);
+  const altRuns = runs.get('alternative');
+  const alternative = altRuns
+    ? {
+        msgsPerSec: figures(altRuns).msgsPerSec,
+        ratio: round(figures(altRuns).msgsPerSec / d.msgsPerSec),
+        pairedRatios: altRuns.map((x, i) => round(x.msgsPerSec / runs.get('direct')![i]!.msgsPerSec)),
+        proxyCpuUsPerRoundTrip: round(perMessage(altRuns, (r) => r.middleCpuUs, (r) => r.messages)),
+        clientCpuUsPerMsg: figures(altRuns).clientCpuUsPerMsg,
+        countersPerRoundTrip: countersOf(altRuns),
+      }
+    : undefined;
   const ratio = p.msgsPerSec / d.msgsPerSec;
   const target = s.c === s.u ? TARGETS.sameTransport : TARGETS.crossed;
   const paired = runs.get('proxied')!.map((x, i) => round(x.msgsPerSec / runs.get('direct')![i]!.msgsPerSec));
@@ -104,8 +124,9 @@ export async function measureVariant(s: Setup, variant: Variant, warmup: number,
   return {
     variant: variant.id,
     direct,
-    proxied: { ...proxied, proxyCpuUsPerForwardedMsg: round(perForwarded), proxyCpuUsPerRoundTrip: round(perRoundTrip), forwardedPerRoundTrip: round(p.median.forwarded / p.median.messages, 2), relayedShare: round(p.median.relayed / p.median.forwarded) },
+    proxied: { ...proxied, proxyCpuUsPerForwardedMsg: round(perForwarded), proxyCpuUsPerRoundTrip: round(perRoundTrip), forwardedPerRoundTrip: round(p.median.forwarded / p.median.messages, 2), relayedShare: round(p.median.relayed / p.median.forwarded), ...(counterNames.length ? { countersPerRoundTrip: counters } : {}) },
     floors,
+    ...(alternative ? { alternative } : {}),
     throughputRatio: round(ratio),
     pairedRatios: paired,
     throughputTarget: target,

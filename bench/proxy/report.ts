@@ -34,8 +34,12 @@ export interface ThroughputFigures {
     forwardedPerRoundTrip: number;
     /** Share of the forwarded messages the engines relayed in runs (the rest went through the listeners one by one). */
     relayedShare: number;
+    /** Counters a `BENCH_PRELOAD` module reported from the proxy, per round trip (median of the runs; diagnosis). */
+    countersPerRoundTrip?: Record<string, number>;
   };
   floors: Partial<Record<'pipe' | 'h2relay', FloorFigures>>;
+  /** The second proxy of `--compare-tree` / `--compare-env`, measured in the same runs. */
+  alternative?: { msgsPerSec: number; ratio: number; pairedRatios: number[]; proxyCpuUsPerRoundTrip: number; clientCpuUsPerMsg: number; countersPerRoundTrip: Record<string, number> };
   /** Proxied ÷ direct (medians), direct being a client of the upstream's transport straight to the upstream. */
   throughputRatio: number;
   /** Proxied ÷ direct of each alternating pair of runs (how noisy the machine was). */
@@ -81,6 +85,11 @@ function throughputLines(variant: { id: string; description: string }, rows: Com
     lines.push(
       `  ${r.name.padEnd(12)} ${pad(t.direct.msgsPerSec, 13)}  ${pad(t.proxied.msgsPerSec, 13)}  ${t.throughputRatio.toFixed(2)} (≥${t.throughputTarget}) ${ok(t.throughputPass).padEnd(4)}  ${pad(paired, 12)}${t.throughputRatioVsClientTransportDirect === undefined ? '' : ` own ${t.throughputRatioVsClientTransportDirect.toFixed(2)}`.padEnd(9)} ${pad(floors, 26)}   ${pad(`${t.direct.p50Ms}/${t.direct.p99Ms}`, 17)}  ${pad(`${t.proxied.p50Ms}/${t.proxied.p99Ms}`, 18)}`,
     );
+  }
+  for (const r of rows) {
+    const a = r.throughput[variant.id]?.alternative;
+    if (!a) continue;
+    lines.push(`  ${r.name.padEnd(12)} alternative proxy (--compare-*): ${a.msgsPerSec} msg/s, ratio ${a.ratio.toFixed(2)}, paired ${Math.min(...a.pairedRatios)}–${Math.max(...a.pairedRatios)}, proxy CPU ${a.proxyCpuUsPerRoundTrip.toFixed(2)} µs/round trip`);
   }
   lines.push('  CPU µs/msg     echo server  proxy/forwarded  proxy/round trip  proxy÷echo fwd, rt        pipe/round trip  client  relayed');
   for (const r of rows) {

@@ -132,7 +132,7 @@ async function proxy(): Promise<void> {
     }
     if (req['op'] === 'report') {
       const forwarded = forwardedCounts.requests - fwd0.requests + forwardedCounts.responses - fwd0.responses;
-      return { ...diagnostics(), ...pauses.report(), cpuUs: cpuSinceUs(base), forwarded, relayed: forwardedCounts.relayed - fwd0.relayed, peakRss: Math.max(peakRss, process.memoryUsage.rss()) };
+      return { counters: diagnostics(), ...pauses.report(), cpuUs: cpuSinceUs(base), forwarded, relayed: forwardedCounts.relayed - fwd0.relayed, peakRss: Math.max(peakRss, process.memoryUsage.rss()) };
     }
     throw new Error(`unknown op ${String(req['op'])}`);
   });

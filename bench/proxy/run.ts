@@ -14,10 +14,13 @@
  *     npm run bench:proxy -- [--json] [--count 200000] [--runs 5] [--warmup 300000] [--rate 5000]
  *                            [--paced-ms 3000] [--paced-runs 3] [--streams 2000] [--only grpc-grpc,ws-ws]
  *                            [--variants transport-1-stream,transport-64-streams,application-64-streams]
- *                            [--no-floors] [--cpu-prof]
+ *                            [--no-floors] [--cpu-prof] [--compare-tree DIR] [--compare-env K=V,K=V]
  *
  * Throughput: the median of `--runs` alternating runs of every path after a warm-up; the
  * fixed-rate p99: the median of `--paced-runs` alternating runs.
+ *
+ * `--compare-tree` / `--compare-env` add a second proxy (another checkout's, or with extra
+ * environment variables) measured in the same alternating runs as `alternative`.
  *
  * `--cpu-prof` writes a V8 CPU profile of each proxy process to bench-data/proxy-prof/
  * (summarise with `bench/proxy/analyze-profile.ts`). `BENCH_PRELOAD=file.mts` loads a module
@@ -31,7 +34,7 @@ import { spawnRole, type Child } from './ipc.js';
 import type { Latency } from './load.js';
 import { measureVariant, round, type Setup } from './measure.js';
 import { printTable, type Combination, type ThroughputFigures } from './report.js';
-import { TARGETS, VARIANTS, flag, onlyCombinations, onlyVariants, settings } from './variants.js';
+import { TARGETS, VARIANTS, alternative, flag, onlyCombinations, onlyVariants, settings } from './variants.js';
 
 const json = flag('json');
 const log = (line: string): void => {
@@ -62,11 +65,13 @@ async function runCombination(c: TransportName, u: TransportName, up: UpstreamPr
   const prof = flag('cpu-prof') ? ['--cpu-prof', '--cpu-prof-dir', path.resolve(`bench-data/proxy-prof/${c}-${u}`)] : [];
   if (prof.length) mkdirSync(`bench-data/proxy-prof/${c}-${u}`, { recursive: true });
   const proxy = spawnRole('proxy', prof);
+  const alt = alternative ? spawnRole('proxy', [], alternative) : undefined;
   const floors = await startFloors(c, u, up);
   try {
     // legacy: the transport-level echo; next: the application echo (chosen per call by the override header).
     const upstreams = { legacy: `${u}://127.0.0.1:${up.port}`, next: `${u}://127.0.0.1:${up.appPort}` };
     const { address: proxyAddress } = await proxy.ask<{ address: string }>({ op: 'start', listen: c, upstreams });
+    const altAddress = alt ? (await alt.ask<{ address: string }>({ op: 'start', listen: c, upstreams })).address : undefined;
     const throughput: Record<string, ThroughputFigures> = {};
     let first = true;
     for (const v of variants) {
@@ -81,6 +86,7 @@ async function runCombination(c: TransportName, u: TransportName, up: UpstreamPr
         proxyAddress,
         floors: floors.map((f) => ({ name: f.name, child: f.child, address: f.addresses[app ? 1 : 0]! })),
         routeMetadata: app ? { 'x-switchyard-route': 'next' } : {},
+        ...(alt && altAddress ? { alternative: { child: alt, address: altAddress } } : {}),
       };
       // V8 needs a few hundred thousand messages per path before the figures settle.
       const warmup = first ? settings.warmup : Math.round(settings.warmup / 3);
@@ -131,6 +137,7 @@ async function runCombination(c: TransportName, u: TransportName, up: UpstreamPr
     };
   } finally {
     await proxy.stop();
+    await alt?.stop();
     for (const f of floors) await f.child.stop();
   }
 }

@@ -65,6 +65,26 @@ export const settings = {
   floors: !flag('no-floors'),
 };
 
+const text = (name: string): string | undefined => {
+  const i = argv.indexOf(`--${name}`);
+  return i >= 0 ? argv[i + 1] : undefined;
+};
+
+/**
+ * A second proxy measured in the same alternating runs (comparing two builds or settings
+ * under the same machine noise): `--compare-tree DIR` runs the proxy of another checkout,
+ * `--compare-env K=V,K=V` adds environment variables to its process. Undefined without either.
+ */
+export const alternative = ((): { tree?: string; env?: Record<string, string> } | undefined => {
+  const tree = text('compare-tree');
+  const env = text('compare-env');
+  if (tree === undefined && env === undefined) return undefined;
+  return {
+    ...(tree ? { tree } : {}),
+    ...(env ? { env: Object.fromEntries(env.split(',').map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)])) } : {}),
+  };
+})();
+
 /** `--only grpc-grpc,ws-ws`: the combinations to run. */
 export const onlyCombinations = list('only');
 /** `--variants id,id`: the variants to run. */

@@ -21,6 +21,7 @@ interface BackfillCliOptions {
   migration?: string;
   reverse?: boolean;
   restart?: boolean;
+  watchDeletes?: boolean;
   json?: boolean;
   logLevel?: string;
 }
@@ -40,7 +41,7 @@ function summary(r: BackfillResult): string {
     `backfill ${r.sourceTable} → ${r.targetTable}: ${r.status}`,
     `  rows       ${r.rows} this run (${r.totalRows} in total), ${r.chunks} chunks${r.resumed ? `, resumed after key ${r.resumedAfterKey}` : ''}`,
     `  time       ${(r.elapsedMs / 1000).toFixed(1)} s, ${r.rowsPerSec} rows/s${r.throttledMs ? `, throttled ${(r.throttledMs / 1000).toFixed(1)} s` : ''}`,
-    `  conflicts  ${r.onConflict}${methods ? `; load ${methods}` : ''}`,
+    `  conflicts  ${r.onConflict}${methods ? `; load ${methods}` : ''}${r.deletedByLiveWrites ? `; ${r.deletedByLiveWrites} rows removed again (deleted by live writes during the copy)` : ''}`,
   ].join('\n');
 }
 
@@ -65,6 +66,7 @@ export function registerBackfill(program: Command): void {
     .option('--migration <name>', 'migration name recorded with the checkpoint')
     .option('--reverse', 'copy next → legacy instead')
     .option('--restart', 'start over instead of resuming an unfinished run')
+    .option('--no-watch-deletes', 'skip the tombstone watch (only when no dual writes touch the table: an initial load)')
     .option('--json', 'print the summary as one JSON object')
     .action(async (opts: BackfillCliOptions, cmd: Command) => {
       const globals = cmd.optsWithGlobals<{ logLevel?: string }>();
@@ -92,6 +94,7 @@ export function registerBackfill(program: Command): void {
           chunkSize: positive('--chunk-size', opts.chunkSize),
           loadMethod: opts.loadMethod,
           restart: opts.restart,
+          watchDeletes: opts.watchDeletes,
           migration: opts.migration,
           logger,
           progressBar: !opts.json && Boolean(process.stderr.isTTY),

@@ -40,6 +40,9 @@ interface ProxyCliOptions {
   tlsCert?: string;
   tlsKey?: string;
   tlsClientCa?: string;
+  adminTlsCert?: string;
+  adminTlsKey?: string;
+  adminTlsClientCa?: string;
   legacyCa?: string;
   legacyCert?: string;
   legacyKey?: string;
@@ -51,7 +54,7 @@ interface ProxyCliOptions {
 }
 
 /** The TLS flags (files read at start-up). */
-const TLS_FLAGS = ['tlsCert', 'tlsKey', 'tlsClientCa', 'legacyCa', 'legacyCert', 'legacyKey', 'legacyServerName', 'nextCa', 'nextCert', 'nextKey', 'nextServerName'] as const;
+const TLS_FLAGS = ['tlsCert', 'tlsKey', 'tlsClientCa', 'adminTlsCert', 'adminTlsKey', 'adminTlsClientCa', 'legacyCa', 'legacyCert', 'legacyKey', 'legacyServerName', 'nextCa', 'nextCert', 'nextKey', 'nextServerName'] as const;
 
 const flagName = (k: string): string => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
 
@@ -59,10 +62,13 @@ const flagName = (k: string): string => `--${k.replace(/[A-Z]/g, (c) => `-${c.to
 function tlsFromFlags(o: ProxyCliOptions): NonNullable<ProxyConfigInput['tls']> {
   if ((o.tlsCert === undefined) !== (o.tlsKey === undefined)) throw fail('PROXY_CONFIG_INVALID', '--tls-cert and --tls-key go together');
   if (o.tlsClientCa && !o.tlsCert) throw fail('PROXY_CONFIG_INVALID', '--tls-client-ca needs --tls-cert and --tls-key (mutual TLS on a TLS listener)');
+  if ((o.adminTlsCert === undefined) !== (o.adminTlsKey === undefined)) throw fail('PROXY_CONFIG_INVALID', '--admin-tls-cert and --admin-tls-key go together');
+  if (o.adminTlsClientCa && !o.adminTlsCert) throw fail('PROXY_CONFIG_INVALID', '--admin-tls-client-ca needs --admin-tls-cert and --admin-tls-key (mutual TLS on a TLS admin listener)');
   // Errors name the flag: field `clientCa` of prefix `tls` → --tls-client-ca.
   const flagOf = (prefix: string) => (field: string) => flagName(`${prefix}${field[0]!.toUpperCase()}${field.slice(1)}`);
   return {
     listen: o.tlsCert && o.tlsKey ? listenTlsFromFiles({ cert: o.tlsCert, key: o.tlsKey, clientCa: o.tlsClientCa }, flagOf('tls')) : null,
+    admin: o.adminTlsCert && o.adminTlsKey ? listenTlsFromFiles({ cert: o.adminTlsCert, key: o.adminTlsKey, clientCa: o.adminTlsClientCa }, flagOf('adminTls')) : null,
     upstreams: {
       legacy: upstreamTlsFromFiles({ ca: o.legacyCa, cert: o.legacyCert, key: o.legacyKey, serverName: o.legacyServerName }, flagOf('legacy')),
       next: upstreamTlsFromFiles({ ca: o.nextCa, cert: o.nextCert, key: o.nextKey, serverName: o.nextServerName }, flagOf('next')),
@@ -143,6 +149,9 @@ export function registerProxy(program: Command): void {
     .option('--tls-cert <file>', 'PEM certificate chain: serve TLS on the gRPC and WebSocket listeners (with --tls-key)')
     .option('--tls-key <file>', 'PEM private key of --tls-cert')
     .option('--tls-client-ca <file>', 'PEM CA bundle: require client certificates it signed (mutual TLS)')
+    .option('--admin-tls-cert <file>', 'PEM certificate chain: serve HTTPS on the admin listener (with --admin-tls-key)')
+    .option('--admin-tls-key <file>', 'PEM private key of --admin-tls-cert')
+    .option('--admin-tls-client-ca <file>', 'PEM CA bundle: require admin clients to present a certificate it signed (mutual TLS)')
     .option('--legacy-ca <file>', 'PEM CA bundle that signed the legacy upstream\'s certificate (grpcs:// / wss://; default: system roots)')
     .option('--legacy-cert <file>', 'PEM client certificate for the legacy upstream (mutual TLS, with --legacy-key)')
     .option('--legacy-key <file>', 'PEM key of --legacy-cert')

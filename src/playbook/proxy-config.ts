@@ -27,11 +27,12 @@ export interface PlaybookProxyOptions {
   dir?: string;
 }
 
-/** Reads the TLS files the proxy section names (at start-up): listener certificate, upstream CAs and client certificates. */
+/** Reads the TLS files the proxy section names (at start-up): listener and admin certificates, upstream CAs and client certificates. */
 function tlsFromPlaybook(p: Playbook['proxy'], dir: string | undefined): NonNullable<ProxyConfigInput['tls']> {
   const at = (base: string) => (field: string) => `${base}.${field}`;
   return {
     listen: p.listeners.tls ? listenTlsFromFiles(p.listeners.tls, at('proxy.listeners.tls'), dir) : null,
+    admin: p.listeners.adminTls ? listenTlsFromFiles(p.listeners.adminTls, at('proxy.listeners.adminTls'), dir) : null,
     upstreams: {
       legacy: upstreamTlsFromFiles(p.upstreams.legacy, at('proxy.upstreams.legacy'), dir),
       next: upstreamTlsFromFiles(p.upstreams.next, at('proxy.upstreams.next'), dir),

@@ -1,10 +1,12 @@
 /**
  * The admin HTTP listener: `GET /healthz`, `GET /metrics` (Prometheus), `GET /status`
  * (JSON) and `PUT /split` (bearer token; constant-time compare; no token configured →
- * admin writes disabled).
+ * admin writes disabled). Plain HTTP, or HTTPS when given a certificate (optionally
+ * requiring client certificates signed by a CA: mutual TLS).
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import http from 'node:http';
+import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
 import { z } from 'zod';
@@ -23,6 +25,11 @@ export interface SplitRequest {
 export interface AdminServerOptions {
   host: string;
   port: number;
+  /**
+   * Serve HTTPS with this PEM certificate chain and key; with `ca`, clients must present a
+   * certificate that CA signed (mutual TLS). Default: none (plain HTTP).
+   */
+  tls?: AdminTlsOptions;
   /** Bearer token for writes; null disables them (403). */
   token: string | null;
   registry: Registry;
@@ -33,6 +40,16 @@ export interface AdminServerOptions {
   /** Applies a split change; resolves with the body of the answer. */
   setSplit(request: SplitRequest): Promise<unknown>;
   logger?: Logger;
+}
+
+/** TLS of the admin listener (PEM text). */
+export interface AdminTlsOptions {
+  /** Certificate chain the listener presents. */
+  cert: string;
+  /** Private key of that certificate. */
+  key: string;
+  /** CA bundle: when set, clients must present a certificate it signed. Default: none (no client certificates asked for). */
+  ca?: string;
 }
 
 /** A running admin listener. */
@@ -64,15 +81,18 @@ export function tokenMatches(given: string, expected: string): boolean {
 /** Starts the admin listener. */
 export async function createAdminServer(o: AdminServerOptions): Promise<AdminServer> {
   const logger = o.logger ?? silentLogger;
-  const server = http.createServer((req, res) => {
+  const onRequest = (req: http.IncomingMessage, res: http.ServerResponse): void => {
     handle(o, req, res).catch((err: unknown) => {
       const e = SwitchyardError.from(err);
       const code = e.id === 'PROXY_UNAUTHORIZED' ? 401 : e.id === 'PROXY_ADMIN_WRITES_DISABLED' ? 403 : e.code === 3 ? 400 : 500;
       if (code === 500) logger.warn({ err: e.message, path: req.url }, 'admin request failed');
       send(res, code, { error: e.id ?? 'INTERNAL', message: e.rawMessage }, code === 401 ? { 'www-authenticate': 'Bearer' } : {});
     });
-  });
+  };
+  const server = o.tls ? https.createServer(adminTls(o.tls), onRequest) : http.createServer(onRequest);
   server.on('clientError', (_err, socket) => socket.destroy());
+  // A failed TLS handshake (untrusted or missing client certificate) is the client's problem: drop it.
+  server.on('tlsClientError', (err: Error) => logger.debug({ err: err.message }, 'admin TLS handshake failed'));
   await new Promise<void>((resolve, reject) => {
     server.once('error', (err) => reject(fail('PROXY_LISTEN_FAILED', `admin listener cannot bind ${o.host}:${o.port}: ${err.message}`, { cause: err })));
     server.listen(o.port, o.host, () => resolve());
@@ -86,6 +106,10 @@ export async function createAdminServer(o: AdminServerOptions): Promise<AdminSer
         server.closeAllConnections();
       }),
   };
+}
+
+function adminTls(t: AdminTlsOptions): https.ServerOptions {
+  return t.ca ? { cert: t.cert, key: t.key, ca: t.ca, requestCert: true, rejectUnauthorized: true } : { cert: t.cert, key: t.key };
 }
 
 async function handle(o: AdminServerOptions, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {

@@ -129,8 +129,10 @@ export const PROXY_CONFIG_SCHEMA = z
     upstreams: z.object({ legacy: upstreamUrl, next: upstreamUrl }).strict(),
     tls: z
       .object({
-        /** TLS on the gRPC and WebSocket listeners. Default none (plaintext). The admin listener stays plaintext. */
+        /** TLS on the gRPC and WebSocket listeners. Default none (plaintext). */
         listen: LISTEN_TLS_SCHEMA.nullable().default(null),
+        /** TLS on the admin HTTP listener (HTTPS; with `clientCa`, client certificates required). Default none (plaintext). */
+        admin: LISTEN_TLS_SCHEMA.nullable().default(null),
         /** Per upstream: CA, client certificate, server name for its `grpcs://` / `wss://` URL. Default none (system roots, no client certificate). */
         upstreams: z.object({ legacy: UPSTREAM_TLS_SCHEMA.nullable().default(null), next: UPSTREAM_TLS_SCHEMA.nullable().default(null) }).strict().prefault({}),
       })
@@ -205,6 +207,7 @@ export const PROXY_CONFIG_SCHEMA = z
   })
   .strict()
   .superRefine((c, ctx) => {
+    if (c.tls.admin !== null && c.listen.admin === null) ctx.addIssue({ code: 'custom', path: ['tls', 'admin'], message: 'TLS settings for the admin listener, but listen.admin is not set' });
     for (const name of ['legacy', 'next'] as const) {
       if (c.tls.upstreams[name] !== null && !/^(grpcs|wss):/.test(c.upstreams[name])) {
         ctx.addIssue({ code: 'custom', path: ['tls', 'upstreams', name], message: `TLS settings for a plaintext upstream (${c.upstreams[name].split(':')[0]}://); use grpcs:// or wss://` });

@@ -168,7 +168,8 @@ async function assemble(config: ProxyConfig, t: ProxyTransports, logger: Logger,
     });
   if (config.listen.admin) {
     const health = () => (state === 'serving' ? ({ ok: true } as const) : ({ ok: false, reason: 'shutting down' } as const));
-    const admin = await createAdminServer({ ...splitHostPort(config.listen.admin), token: config.admin.token, registry: metrics.registry, health, status, setSplit, logger });
+    const adminTls = config.tls.admin ? { cert: config.tls.admin.cert, key: config.tls.admin.key, ...(config.tls.admin.clientCa ? { ca: config.tls.admin.clientCa } : {}) } : undefined;
+    const admin = await createAdminServer({ ...splitHostPort(config.listen.admin), ...(adminTls ? { tls: adminTls } : {}), token: config.admin.token, registry: metrics.registry, health, status, setSplit, logger });
     addresses.admin = `${admin.address.host}:${admin.address.port}`;
     cleanup.add(() => admin.close());
   }

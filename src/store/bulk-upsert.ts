@@ -5,9 +5,10 @@ import type { DialectWrites, UpsertSpec } from './write-dialect.js';
 /** Rows per statement at most (also bounded by the engine's bind-parameter limit). */
 export const MAX_ROWS_PER_STATEMENT = 2000;
 
-/** Runs `spec` over `rows` (bind values in column order) in as few statements as the limits allow. */
-export async function upsertRows(db: Knex | Knex.Transaction, writes: DialectWrites, spec: UpsertSpec, rows: readonly unknown[][]): Promise<void> {
+/** The statements (not yet started) that run `spec` over `rows`, in as few statements as the limits allow. */
+export function upsertStatements(db: Knex | Knex.Transaction, writes: DialectWrites, spec: UpsertSpec, rows: readonly unknown[][]): Knex.Raw[] {
   const per = Math.max(1, Math.min(MAX_ROWS_PER_STATEMENT, Math.floor(writes.maxBindings / spec.columns.length)));
+  const out: Knex.Raw[] = [];
   let cachedSql = '';
   let cachedCount = -1;
   for (let i = 0; i < rows.length; i += per) {
@@ -16,6 +17,12 @@ export async function upsertRows(db: Knex | Knex.Transaction, writes: DialectWri
       cachedSql = writes.upsertSql(spec, batch.length);
       cachedCount = batch.length;
     }
-    await db.raw(cachedSql, batch.flat() as Knex.RawBinding[]);
+    out.push(db.raw(cachedSql, batch.flat() as Knex.RawBinding[]));
   }
+  return out;
+}
+
+/** Runs `spec` over `rows` (bind values in column order), one statement after another. */
+export async function upsertRows(db: Knex | Knex.Transaction, writes: DialectWrites, spec: UpsertSpec, rows: readonly unknown[][]): Promise<void> {
+  for (const statement of upsertStatements(db, writes, spec, rows)) await statement;
 }

@@ -43,6 +43,11 @@ export type BulkLoad = (knex: Knex, spec: UpsertSpec, columns: readonly ColumnIn
 export interface DialectWrites {
   /** Most bind parameters one statement may carry. */
   readonly maxBindings: number;
+  /**
+   * The connection accepts several statements in one query (MySQL/MariaDB with
+   * `multipleStatements`): a transaction's statements can share one round trip.
+   */
+  readonly multiStatement: boolean;
   /** SQL of a guarded upsert of `rowCount` rows with `?` placeholders, row-major. */
   upsertSql(spec: UpsertSpec, rowCount: number): string;
   /**

@@ -87,6 +87,10 @@ export function relaySize(run: MessageRun, framing: RunFraming): number {
 /**
  * Writes `run` into `out` at `at` as WebSocket MESSAGE frames of stream `streamId` (copied
  * as it is with the stream ids rewritten, or re-framed from gRPC prefixes). Returns the end offset.
+ *
+ * Re-framing copies the whole run once (a native bulk copy into the tail of its space in
+ * `out`) and then moves each payload down to its place with `copyWithin` inside `out`: no
+ * typed array is created per message, which costs more than the copy itself for small ones.
  */
 export function writeRunAsWsFrames(run: MessageRun, streamId: number, out: Uint8Array, at: number): number {
   const src = run.bytes;
@@ -101,22 +105,32 @@ export function writeRunAsWsFrames(run: MessageRun, streamId: number, out: Uint8
     }
     return end;
   }
-  let i = 0;
+  // Message k's prefix sits at or after its header's end once the run is copied this far in
+  // (5 bytes more per message), so moving payloads in order never overwrites unread bytes.
+  let i = at + (WS_RUN_HEADER_BYTES - GRPC_RUN_PREFIX_BYTES) * run.count;
+  const end = i + n;
+  out.set(src, i);
   let o = at;
-  while (i < n) {
-    const len = u32(src, i + 1);
+  while (i < end) {
+    const len = u32(out, i + 1);
+    const from = i + GRPC_RUN_PREFIX_BYTES;
     out[o] = 3; // MESSAGE
     out[o + 1] = 0;
     setU32(out, o + 2, streamId);
     setU32(out, o + 6, len);
-    copyBytes(src, i + GRPC_RUN_PREFIX_BYTES, len, out, o + WS_RUN_HEADER_BYTES);
-    i += GRPC_RUN_PREFIX_BYTES + len;
+    out.copyWithin(o + WS_RUN_HEADER_BYTES, from, from + len);
+    i = from + len;
     o += WS_RUN_HEADER_BYTES + len;
   }
   return o;
 }
 
-/** Writes `run` into `out` at `at` as gRPC length-prefixed messages. Returns the end offset. */
+/**
+ * Writes `run` into `out` at `at` as gRPC length-prefixed messages. Returns the end offset.
+ * With room for the run's own size from `at` (see {@link relaySpace}), re-framing from
+ * WebSocket frames copies the run once and compacts it in place; otherwise each payload is
+ * copied on its own.
+ */
 export function writeRunAsGrpc(run: MessageRun, out: Uint8Array, at: number): number {
   const src = run.bytes;
   const n = src.byteLength;
@@ -124,24 +138,39 @@ export function writeRunAsGrpc(run: MessageRun, out: Uint8Array, at: number): nu
     out.set(src, at);
     return at + n;
   }
+  if (out.byteLength - at >= n) {
+    // Message k's header starts 5 bytes per earlier message after its prefix's place.
+    out.set(src, at);
+    let i = at;
+    let o = at;
+    const end = at + n;
+    while (i < end) {
+      const len = u32(out, i + 6);
+      const from = i + WS_RUN_HEADER_BYTES;
+      out[o] = 0;
+      setU32(out, o + 1, len);
+      out.copyWithin(o + GRPC_RUN_PREFIX_BYTES, from, from + len);
+      i = from + len;
+      o += GRPC_RUN_PREFIX_BYTES + len;
+    }
+    return o;
+  }
+  const ab = src.buffer;
+  const base = src.byteOffset;
   let i = 0;
   let o = at;
   while (i < n) {
     const len = u32(src, i + 6);
     out[o] = 0;
     setU32(out, o + 1, len);
-    copyBytes(src, i + WS_RUN_HEADER_BYTES, len, out, o + GRPC_RUN_PREFIX_BYTES);
+    out.set(new Uint8Array(ab, base + i + WS_RUN_HEADER_BYTES, len), o + GRPC_RUN_PREFIX_BYTES);
     i += WS_RUN_HEADER_BYTES + len;
     o += GRPC_RUN_PREFIX_BYTES + len;
   }
   return o;
 }
 
-/** Copies `len` bytes: a byte loop for tiny messages, a native copy through a plain view otherwise. */
-function copyBytes(src: Uint8Array, from: number, len: number, out: Uint8Array, at: number): void {
-  if (len > 24) {
-    out.set(new Uint8Array(src.buffer, src.byteOffset + from, len), at);
-    return;
-  }
-  for (let k = 0; k < len; k++) out[at + k] = src[from + k]!;
+/** Bytes {@link writeRunAsGrpc} may use while writing `run` (its result may be shorter, see {@link relaySize}). */
+export function relaySpace(run: MessageRun, framing: RunFraming): number {
+  return Math.max(run.bytes.byteLength, relaySize(run, framing));
 }

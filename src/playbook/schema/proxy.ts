@@ -9,7 +9,7 @@ import { duration, fraction, hostPort, identifier, methodPath, positiveInt } fro
 /** A PEM file path (relative to the playbook's folder), read when the proxy starts. */
 const pemFile = z.string().min(1);
 
-/** TLS of the gRPC and WebSocket listeners. */
+/** TLS of a listener (the gRPC and WebSocket listeners share one; the admin listener has its own). */
 export const listenerTls = z.strictObject({
   cert: pemFile.describe('PEM certificate chain file the listeners present'),
   key: pemFile.describe('PEM private key file of that certificate'),
@@ -23,9 +23,11 @@ export const listeners = z
     wsListen: hostPort.optional().describe('WebSocket listener, host:port'),
     wsPath: z.string().startsWith('/', { message: 'expected a path starting with "/"' }).default('/').describe('WebSocket upgrade path; default "/"'),
     adminListen: hostPort.optional().describe('admin HTTP listener (/healthz, /metrics, /status, PUT /split), host:port; default: none'),
-    tls: listenerTls.optional().describe('TLS on the gRPC and WebSocket listeners (the admin listener stays plaintext); default: none (plaintext)'),
+    tls: listenerTls.optional().describe('TLS on the gRPC and WebSocket listeners; default: none (plaintext)'),
+    adminTls: listenerTls.optional().describe('TLS (HTTPS) on the admin listener: cert, key, optional clientCa (then client certificates are required); needs adminListen; default: none (plaintext)'),
   })
-  .refine((l) => l.grpcListen !== undefined || l.wsListen !== undefined, { message: 'expected at least one of "grpcListen" or "wsListen"' });
+  .refine((l) => l.grpcListen !== undefined || l.wsListen !== undefined, { message: 'expected at least one of "grpcListen" or "wsListen"' })
+  .refine((l) => l.adminTls === undefined || l.adminListen !== undefined, { message: '"adminTls" needs "adminListen"', path: ['adminTls'] });
 
 /** One backend the proxy forwards to. */
 export const upstream = z

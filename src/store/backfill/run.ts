@@ -15,6 +15,7 @@ import { finishRun, openCheckpoint, saveChunk } from './checkpoint.js';
 import { planBackfill, type ConflictPolicy } from './plan.js';
 import { createThrottle } from './throttle.js';
 import { createHeapBudget } from './memory.js';
+import { watchDeletes, type DeleteWatch } from '../dual/tombstones.js';
 
 const DEFAULT_HEAP_BUDGET_MB = 128;
 
@@ -64,8 +65,18 @@ export interface BackfillOptions {
   writeConcurrency?: number;
   /** Heap size past which a full garbage collection runs between chunks, MB. Default 128. */
   heapBudgetMb?: number;
+  /**
+   * Remove rows that live dual writes deleted while the chunk was in flight (tombstones, see
+   * `src/store/dual/tombstones.ts`). Registers a watch on the target table in the target
+   * store; the first chunk is read at least 0.7 s later (start-up overlaps it). Default true.
+   */
+  watchDeletes?: boolean;
+  /** Tombstones older than this are not kept for this backfill, ms. Default 86400000 (24 h). */
+  tombstoneRetentionMs?: number;
   /** Test hook: called after each checkpoint with the chunk count. */
   onChunk?: (chunks: number) => void | Promise<void>;
+  /** Test hook: called with the chunk number (from 1 in this invocation) after a chunk was read and before it is written. */
+  beforeChunkWrite?: (chunk: number) => void | Promise<void>;
 }
 
 /** The summary of a finished backfill. */
@@ -91,6 +102,8 @@ export interface BackfillResult {
   throttledMs: number;
   /** The conflict policy applied. */
   onConflict: ConflictPolicy;
+  /** Rows removed from the target after their chunk because a live dual write had deleted them meanwhile. */
+  deletedByLiveWrites: number;
 }
 
 async function asStore(s: Store | string, label: string): Promise<[Store, boolean]> {
@@ -104,20 +117,25 @@ export async function runBackfill(options: BackfillOptions): Promise<BackfillRes
   if (!Number.isInteger(chunkSize) || chunkSize < 1) throw fail('INVALID_ARGUMENT', `chunkSize: expected a positive integer, got ${chunkSize}`);
   if (options.rateRowsPerSec !== undefined && !(options.rateRowsPerSec > 0)) throw fail('INVALID_ARGUMENT', `rateRowsPerSec: expected a positive number, got ${options.rateRowsPerSec}`);
   const opened: Store[] = [];
+  let watching: Promise<DeleteWatch | Error> | undefined;
   try {
     const [source, o1] = await asStore(options.source, 'legacy');
     if (o1) opened.push(source);
     const [target, o2] = await asStore(options.target, 'next');
     if (o2) opened.push(target);
+    // Registered first: writers take the watch into account while the rest starts up.
+    watching = options.watchDeletes === false ? undefined : watchDeletes(target, options.targetTable ?? options.table, { retentionMs: options.tombstoneRetentionMs }).catch((err: Error) => err);
     const control = typeof options.control === 'object' ? options.control : await openControl(options.control);
     if (typeof options.control !== 'object') opened.push(control);
-    return await copy(options, source, target, control, chunkSize, logger);
+    return await copy(options, source, target, control, chunkSize, logger, watching);
   } finally {
+    const watch = await watching;
+    if (watch && !(watch instanceof Error)) await watch.stop().catch((err: Error) => logger.warn({ component: 'backfill', error: err.message }, `could not end the delete watch: ${err.message}`));
     for (const s of opened.reverse()) await s.close().catch(() => undefined);
   }
 }
 
-async function copy(options: BackfillOptions, source: Store, target: Store, control: Store, chunkSize: number, logger: Logger): Promise<BackfillResult> {
+async function copy(options: BackfillOptions, source: Store, target: Store, control: Store, chunkSize: number, logger: Logger, watching: Promise<DeleteWatch | Error> | undefined): Promise<BackfillResult> {
   const targetTable = options.targetTable ?? options.table;
   const plan = await planBackfill({ source, target, sourceTable: options.table, targetTable, key: options.key, columns: options.columns, versionColumn: options.versionColumn, onConflict: options.onConflict });
   const params = { chunkSize, rateRowsPerSec: options.rateRowsPerSec, maxWriteLatencyMs: options.maxWriteLatencyMs, loadMethod: options.loadMethod, guard: plan.guard.t };
@@ -142,6 +160,13 @@ async function copy(options: BackfillOptions, source: Store, target: Store, cont
   let totalRows = checkpoint.rowsCopied;
   let chunks = checkpoint.chunks;
   let lastKey = checkpoint.lastKeyJson === null ? undefined : plan.parseKey(checkpoint.lastKeyJson);
+  let deletedByLiveWrites = 0;
+  let read0 = 0;
+  const keyIdx = plan.key.map((k) => plan.source.findIndex((s) => s.name === k));
+  const watched = await watching;
+  const watch = watched instanceof Error ? undefined : watched;
+  if (watched instanceof Error) log.warn({ error: watched.message }, `cannot watch deletes on ${targetTable} (rows deleted by live dual writes during the copy may come back; run reconcile after): ${watched.message}`);
+  await watch?.settled();
 
   const read = (after: typeof lastKey, limit: number): Promise<unknown[][]> =>
     source.dialect.keyset.selectArrays(source.knex, plan.chunkSql(after !== undefined, limit), after ? plan.afterBindings(after) : []);
@@ -160,6 +185,7 @@ async function copy(options: BackfillOptions, source: Store, target: Store, cont
       pendingRead = batch.length < requested ? undefined : read(key, throttle.chunkSize);
       pendingRead?.catch(() => undefined);
       const encoded = batch.map(plan.convertRow);
+      await options.beforeChunkWrite?.(++read0);
       while (inFlight.length >= writeConcurrency) await inFlight.shift();
       heap.check();
       if (options.signal?.aborted) {
@@ -182,6 +208,9 @@ async function copy(options: BackfillOptions, source: Store, target: Store, cont
       const previous = checkpointed;
       checkpointed = (async () => {
         const latency = await write;
+        // Before the checkpoint (a crash in between re-copies the chunk and checks it again);
+        // beside the previous chunk's check (other keys).
+        if (watch) deletedByLiveWrites += await watch.reap(spec.key, () => batch.map((raw, i) => ({ key: plan.keyOf(raw), bind: keyIdx.map((j) => encoded[i]![j]) })));
         await previous;
         rows += encoded.length;
         totalRows += encoded.length;
@@ -224,5 +253,6 @@ async function copy(options: BackfillOptions, source: Store, target: Store, cont
     loadMethods,
     throttledMs: Math.round(throttle.waitedMs),
     onConflict,
+    deletedByLiveWrites,
   };
 }

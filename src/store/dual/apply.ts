@@ -8,13 +8,13 @@ import type { Knex } from 'knex';
 import type { Store } from '../connect.js';
 import { transactionWithDeadline } from '../transaction-deadline.js';
 import { upsertRows } from '../bulk-upsert.js';
-import { NotRepresentable } from '../neutral.js';
+import { NotRepresentable, type Neutral } from '../neutral.js';
 import type { UpsertSpec } from '../write-dialect.js';
 import type { ResolvedSide } from './mapping.js';
 import type { Side } from './modes.js';
 import type { OutboxEntry } from './outbox.js';
-import { decodePayload } from './payload.js';
 import type { TableContext } from './table-context.js';
+import { clearTombstones, recordTombstones, tombstoneFirst } from './tombstones.js';
 
 /** An entry ready to apply: the target table and its bind values. */
 interface Prepared {
@@ -34,10 +34,23 @@ export interface Rejected {
   error: string;
 }
 
+/** How the entries of one table with one column list become target rows (compiled once per batch). */
+interface RowPlan {
+  table: string;
+  logical: string[];
+  columns: string[];
+  key: string[];
+  keyAt: number[];
+  encode: Array<(v: Neutral) => unknown>;
+  versionColumn: string | undefined;
+}
+
 /** Converts entries for the target store; those that can never apply are rejected. */
 export async function prepareFor(target: Store, entries: readonly OutboxEntry[], tables: (name: string) => TableContext | undefined, from: Side, to: Side): Promise<{ ready: Prepared[]; rejected: Rejected[] }> {
   const ready: Prepared[] = [];
   const rejected: Rejected[] = [];
+  const sides = new Map<string, Promise<[ResolvedSide, ResolvedSide]>>();
+  const plans = new Map<string, RowPlan>();
   for (const entry of entries) {
     const t = tables(entry.table);
     if (!t) {
@@ -45,8 +58,14 @@ export async function prepareFor(target: Store, entries: readonly OutboxEntry[],
       continue;
     }
     try {
-      const [src, dst] = await Promise.all([t.side(from), t.side(to)]);
-      ready.push(prepareOne(target, entry, t, src, dst));
+      let pair = sides.get(entry.table);
+      if (!pair) sides.set(entry.table, (pair = Promise.all([t.side(from), t.side(to)])));
+      const [src, dst] = await pair;
+      const logical = entry.op === 'delete' ? t.key : Object.keys(entry.row);
+      const sig = `${entry.table}\u0000${entry.op}\u0000${logical.join('\u0001')}`;
+      let plan = plans.get(sig);
+      if (!plan) plans.set(sig, (plan = rowPlan(target, t, src, dst, logical)));
+      ready.push(prepareOne(entry, plan));
     } catch (err) {
       const e = err as Error;
       if (!(err instanceof NotRepresentable) && !/STORE_UNKNOWN/.test(e.message)) throw err;
@@ -56,21 +75,27 @@ export async function prepareFor(target: Store, entries: readonly OutboxEntry[],
   return { ready, rejected };
 }
 
-function prepareOne(target: Store, entry: OutboxEntry, t: TableContext, src: ResolvedSide, dst: ResolvedSide): Prepared {
-  const row = decodePayload(entry.rowJson);
-  const logical = entry.op === 'delete' ? [...t.key] : Object.keys(row);
-  const values = logical.map((c) => target.dialect.values.encode(dst.column(c), t.converter(src, dst, c)(row[c] ?? null)));
+function rowPlan(target: Store, t: TableContext, src: ResolvedSide, dst: ResolvedSide, logical: readonly string[]): RowPlan {
   const version = t.mapping.versionColumn;
   return {
-    entry,
     table: dst.table,
-    op: entry.op,
+    logical: [...logical],
     columns: logical.map((c) => dst.column(c).name),
     key: t.key.map((k) => dst.column(k).name),
-    values,
-    keyValues: t.key.map((k) => values[logical.indexOf(k)]),
+    keyAt: t.key.map((k) => logical.indexOf(k)),
+    encode: logical.map((c) => {
+      const col = dst.column(c);
+      const convert = t.converter(src, dst, c);
+      return (v: Neutral) => target.dialect.values.encode(col, convert(v));
+    }),
     versionColumn: version ? dst.column(version).name : undefined,
   };
+}
+
+function prepareOne(entry: OutboxEntry, plan: RowPlan): Prepared {
+  const row = entry.row;
+  const values = plan.logical.map((c, i) => plan.encode[i]!(row[c] ?? null));
+  return { entry, table: plan.table, op: entry.op, columns: plan.columns, key: plan.key, values, keyValues: plan.keyAt.map((i) => values[i]), versionColumn: plan.versionColumn };
 }
 
 /** Cuts prepared entries into segments in which no (table, key) repeats. */
@@ -103,12 +128,15 @@ async function applySegment(trx: Knex.Transaction, target: Store, seg: readonly 
   for (const g of groups.values()) {
     const first = g[0]!;
     if (first.op === 'delete') {
+      const deleted = g.map((p) => p.entry.keyJson);
+      if (tombstoneFirst(target)) await recordTombstones(trx, target, first.table, first.key, deleted);
       for (let i = 0; i < g.length; i += 500) {
         const part = g.slice(i, i + 500);
         const q = trx(first.table);
         if (first.key.length === 1) await q.whereIn(first.key[0]!, part.map((p) => p.keyValues[0]) as Knex.Value[]).del();
         else await q.whereIn(first.key, part.map((p) => p.keyValues) as Knex.Value[][]).del();
       }
+      if (!tombstoneFirst(target)) await recordTombstones(trx, target, first.table, first.key, deleted);
       continue;
     }
     const spec: UpsertSpec = {
@@ -118,6 +146,7 @@ async function applySegment(trx: Knex.Transaction, target: Store, seg: readonly 
       guard: first.versionColumn && first.columns.includes(first.versionColumn) ? { t: 'version', column: first.versionColumn, allowEqual: true } : { t: 'overwrite' },
     };
     await upsertRows(trx, target.dialect.writes, spec, g.map((p) => p.values));
+    await clearTombstones(trx, target, first.table, first.key, g.map((p) => p.entry.keyJson));
   }
 }
 

@@ -7,13 +7,15 @@
  */
 import type { Knex } from 'knex';
 import type { Store } from '../connect.js';
-import { upsertRows } from '../bulk-upsert.js';
+import { upsertStatements } from '../bulk-upsert.js';
+import { StatementPipeline, type Statement } from '../statement-pipeline.js';
 import type { UpsertSpec } from '../write-dialect.js';
 import { segments } from './apply.js';
 import type { ResolvedSide } from './mapping.js';
-import { OUTBOX_TABLE, type NewOutboxEntry } from './outbox.js';
+import { insertedId, insertEntriesStatement, type NewOutboxEntry } from './outbox.js';
 import type { NeutralRow } from './payload.js';
 import type { TableContext } from './table-context.js';
+import { clearTombstones, recordTombstones, tombstoneFirst, watched } from './tombstones.js';
 
 /** One write handed to the batcher. */
 export interface BatchedWrite {
@@ -42,13 +44,11 @@ export interface BatchWriterOptions {
   maxBatch?: number;
   /** Transactions at once at most. Default 4. */
   maxConcurrent?: number;
-  /** Insert outbox entries one by one so every entry id is known (needed to wait for the relay). Default false. */
-  needIds?: boolean;
 }
 
 /** A batcher for one store. */
 export interface BatchWriter {
-  /** Queues a write; resolves with its outbox entry id (when known) once committed. */
+  /** Queues a write; resolves with the id of the outbox row holding its entry (if it has one) once committed. */
   submit(w: BatchedWrite): Promise<number | undefined>;
 }
 
@@ -58,7 +58,22 @@ function encodeRow(store: Store, w: BatchedWrite): { columns: string[]; values: 
   return { columns: cols.map((c) => c.name), values: logical.map((c, i) => store.dialect.values.encode(cols[i]!, w.row[c] ?? null)) };
 }
 
-async function writeData(trx: Knex.Transaction, store: Store, ws: readonly BatchedWrite[]): Promise<void> {
+/**
+ * Writes the rows. With a pipeline (in a transaction) the statements are only sent, in order,
+ * and the caller awaits `pipe.finish()`; without one each is awaited in turn.
+ */
+/**
+ * Tombstone clears skipped because the table was not watched when the rows' statements were
+ * sent (table → key columns and keys); decided again once those statements ran (tombstones.ts
+ * needs the decision after the row write).
+ */
+type SkippedClears = Map<string, { key: string[]; keys: Set<string> }>;
+
+async function writeData(trx: Knex.Transaction, store: Store, ws: readonly BatchedWrite[], pipe?: StatementPipeline, skipped?: SkippedClears): Promise<void> {
+  const send = async (st: Statement): Promise<void> => {
+    if (pipe) void pipe.send(st);
+    else await st;
+  };
   for (const seg of segments(ws.map((w) => ({ table: w.side.table, entry: { keyJson: w.keyId }, w })))) {
     const groups = new Map<string, Array<{ w: BatchedWrite; columns: string[]; values: unknown[] }>>();
     for (const { w } of seg) {
@@ -71,39 +86,45 @@ async function writeData(trx: Knex.Transaction, store: Store, ws: readonly Batch
     for (const g of groups.values()) {
       const { w, columns } = g[0]!;
       const key = w.t.key.map((k) => w.side.column(k).name);
+      // Tombstones (dual modes: writes with an outbox entry): see tombstones.ts.
+      const keys = g.flatMap((x) => (x.w.entry ? [x.w.entry.keyJson] : []));
+      // Tombstone statements run directly: everything sent before them must have run first.
+      if (pipe && keys.length && watched(store, w.side.table)) await pipe.finish();
       if (w.op === 'delete') {
-        if (key.length === 1) await trx(w.side.table).whereIn(key[0]!, g.map((x) => x.values[0]) as Knex.Value[]).del();
-        else await trx(w.side.table).whereIn(key, g.map((x) => x.values) as Knex.Value[][]).del();
+        if (tombstoneFirst(store)) await recordTombstones(trx, store, w.side.table, key, keys);
+        if (key.length === 1) await send(trx(w.side.table).whereIn(key[0]!, g.map((x) => x.values[0]) as Knex.Value[]).del());
+        else await send(trx(w.side.table).whereIn(key, g.map((x) => x.values) as Knex.Value[][]).del());
+        if (!tombstoneFirst(store) && pipe && keys.length && watched(store, w.side.table)) await pipe.finish();
+        if (!tombstoneFirst(store)) await recordTombstones(trx, store, w.side.table, key, keys);
+        for (const k of keys) skipped?.get(w.side.table)?.keys.delete(k);
       } else if (w.op === 'insert') {
-        await trx(w.side.table).insert(g.map((x) => Object.fromEntries(x.columns.map((c, i) => [c, x.values[i]]))));
+        await send(trx(w.side.table).insert(g.map((x) => Object.fromEntries(x.columns.map((c, i) => [c, x.values[i]])))));
+        if (pipe && keys.length && watched(store, w.side.table)) await pipe.finish();
+        else if (keys.length) skip(skipped, w.side.table, key, keys);
+        await clearTombstones(trx, store, w.side.table, key, keys);
       } else {
         const spec: UpsertSpec = { table: w.side.table, columns, key, guard: { t: 'overwrite' } };
-        await upsertRows(trx, store.dialect.writes, spec, g.map((x) => x.values));
+        for (const st of upsertStatements(trx, store.dialect.writes, spec, g.map((x) => x.values))) await send(st);
+        if (pipe && keys.length && watched(store, w.side.table)) await pipe.finish();
+        else if (keys.length) skip(skipped, w.side.table, key, keys);
+        await clearTombstones(trx, store, w.side.table, key, keys);
       }
     }
   }
 }
 
-async function writeOutbox(trx: Knex.Transaction, namespace: string, ws: readonly BatchedWrite[], needIds: boolean): Promise<Array<number | undefined>> {
-  const rows = ws.map((w) => w.entry && { namespace, table_name: w.entry.table, key_json: w.entry.keyJson, partition_no: w.entry.partition, op: w.entry.op, row_json: w.entry.rowJson, created_at_ms: w.entry.createdAtMs });
-  const present = rows.filter((r): r is NonNullable<typeof r> => r !== undefined);
-  if (present.length === 0) return ws.map(() => undefined);
-  const ids: Array<number | undefined> = [];
-  if (needIds || present.length === 1) {
-    for (const r of present) {
-      const [first] = (await trx(OUTBOX_TABLE).insert(r, ['id'])) as Array<number | { id: number | string }>;
-      ids.push(Number(typeof first === 'object' ? first.id : first));
-    }
-  } else {
-    for (let i = 0; i < present.length; i += 500) {
-      const out = (await trx(OUTBOX_TABLE).insert(present.slice(i, i + 500), ['id'])) as Array<number | { id: number | string }>;
-      // PostgreSQL and SQLite return every id; MySQL returns only the first (ids then stay unknown).
-      const all = out.length === Math.min(500, present.length - i);
-      for (let j = 0; j < Math.min(500, present.length - i); j++) ids.push(all ? Number(typeof out[j] === 'object' ? (out[j] as { id: number }).id : out[j]) : undefined);
-    }
-  }
-  let k = 0;
-  return rows.map((r) => (r ? ids[k++] : undefined));
+function skip(skipped: SkippedClears | undefined, table: string, key: string[], keys: readonly string[]): void {
+  if (!skipped) return;
+  const s = skipped.get(table) ?? { key, keys: new Set<string>() };
+  for (const k of keys) s.keys.add(k);
+  skipped.set(table, s);
+}
+
+/** Sends the insert of the batch's outbox entries as one outbox row; resolves with its id (undefined when no write has an entry). */
+async function writeOutbox(trx: Knex.Transaction, namespace: string, ws: readonly BatchedWrite[], pipe: StatementPipeline): Promise<number | undefined> {
+  const entries: NewOutboxEntry[] = [];
+  for (const w of ws) if (w.entry) entries.push(w.entry);
+  return entries.length ? insertedId(await pipe.send(insertEntriesStatement(trx, namespace, entries))) : undefined;
 }
 
 /** Creates the batcher for a store. */
@@ -114,17 +135,26 @@ export function createBatchWriter(store: Store, o: BatchWriterOptions): BatchWri
   let running = 0;
   let scheduled = false;
 
-  const run = async (ws: readonly BatchedWrite[]): Promise<Array<number | undefined>> => {
+  const run = async (ws: readonly BatchedWrite[]): Promise<number | undefined> => {
     const data = ws.filter((w) => !w.mirrorOnly);
     const needsTx = ws.length > 1 || ws.some((w) => w.entry);
     if (!needsTx) {
       await writeData(store.knex as unknown as Knex.Transaction, store, data);
-      return [undefined];
+      return undefined;
     }
     return store.knex.transaction(async (trx) => {
-      await store.dialect.writes.lockKeys(trx, [...new Set(ws.map((w) => w.keyId))]);
-      await writeData(trx, store, data);
-      return writeOutbox(trx, o.namespace, ws, o.needIds ?? false);
+      if (ws.some((w) => w.entry)) await store.dialect.writes.lockKeys(trx, [...new Set(ws.map((w) => w.keyId))]);
+      // The data statements and the outbox insert go out back to back, in this order: on
+      // MySQL the entry's id is taken after the rows' locks, which orders entries per key.
+      // MySQL: they travel as one query (one round trip) unless tombstones need a look in between.
+      const pipe = new StatementPipeline(store.dialect.writes.multiStatement ? trx : undefined);
+      const skipped: SkippedClears = new Map();
+      await writeData(trx, store, data, pipe, skipped);
+      const id = writeOutbox(trx, o.namespace, ws, pipe);
+      id.catch(() => undefined); // its failure is finish()'s
+      await pipe.finish();
+      for (const [table, s] of skipped) if (s.keys.size) await clearTombstones(trx, store, table, s.key, [...s.keys]);
+      return id;
     });
   };
 
@@ -135,14 +165,14 @@ export function createBatchWriter(store: Store, o: BatchWriterOptions): BatchWri
     running++;
     schedule();
     try {
-      const ids = await run(batch);
-      batch.forEach((w, i) => w.resolve(ids[i]));
+      const id = await run(batch);
+      for (const w of batch) w.resolve(w.entry ? id : undefined);
     } catch (err) {
       if (batch.length === 1) batch[0]!.reject(err);
       else
         for (const w of batch) {
           try {
-            w.resolve((await run([w]))[0]);
+            w.resolve(await run([w]));
           } catch (e) {
             w.reject(e);
           }

@@ -14,8 +14,8 @@ import type { Neutral } from '../neutral.js';
 import { parseMapping, type TableMapping } from './mapping.js';
 import { dualWriteMetrics, type DualWriteMetrics } from './metrics.js';
 import { DUAL_WRITE_MODES, otherSide, primaryOf, secondaryOf, type DualWriteMode, type Side } from './modes.js';
-import { ensureLeaseRows, ensureOutbox, outboxStatsWithin, OUTBOX_PARTITIONS, type OutboxStats } from './outbox.js';
-import { bucketOf, encodePayload, keyText, type NeutralRow } from './payload.js';
+import { ensureLeaseRows, ensureOutbox, outboxStatsWithin, type OutboxStats } from './outbox.js';
+import { encodePayload, keyText, type NeutralRow } from './payload.js';
 import { createOutboxRelay, type OutboxRelay, type RelayTuning } from './relay.js';
 import { fromApp, TableContext } from './table-context.js';
 import { createBatchWriter } from './batch-write.js';
@@ -33,7 +33,7 @@ export type WriteOp =
 export interface WriteResult {
   /** The store written synchronously. */
   primary: Side;
-  /** The outbox entry id in the primary store (none in single-store modes; unknown for coalesced writes on MySQL unless `acknowledge: 'secondary'`). */
+  /** Id of the outbox row holding the write's entry in the primary store (none in single-store modes; writes coalesced into one transaction share a row). */
   outboxId?: number;
   /** `applied`: the other store has it too; `queued`: the relay will apply it; `none`: single-store mode. */
   secondary: 'applied' | 'queued' | 'none';
@@ -123,9 +123,13 @@ export async function createDualWriter(options: DualWriterOptions): Promise<Dual
   const registry = options.registry ?? new Registry();
   const metrics: DualWriteMetrics = dualWriteMetrics(registry);
   const owner = `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
-  const waiters = new Map<number, () => void>();
+  // Writers waiting for the relay (`acknowledge: 'secondary'`), by outbox row id.
+  const waiters = new Map<number, Set<(how: 'applied' | 'queued') => void>>();
   const onApplied = (ids: readonly number[]): void => {
-    for (const id of ids) waiters.get(id)?.();
+    for (const id of ids) {
+      const set = waiters.get(id);
+      if (set) for (const w of [...set]) w('applied');
+    }
   };
   const relays: OutboxRelay[] =
     options.relay === false
@@ -135,7 +139,7 @@ export async function createDualWriter(options: DualWriterOptions): Promise<Dual
         );
   const relayTo = (to: Side): OutboxRelay | undefined => relays[to === 'next' ? 0 : 1];
 
-  const batchOptions = { namespace, maxBatch: options.maxBatch, maxConcurrent: options.maxConcurrentBatches, needIds: options.acknowledge === 'secondary' };
+  const batchOptions = { namespace, maxBatch: options.maxBatch, maxConcurrent: options.maxConcurrentBatches };
   const batchers = { legacy: createBatchWriter(stores.legacy, batchOptions), next: createBatchWriter(stores.next, batchOptions) };
   let mode = mode0;
   let gate: Promise<void> | undefined;
@@ -162,15 +166,16 @@ export async function createDualWriter(options: DualWriterOptions): Promise<Dual
 
   const waitApplied = (id: number): Promise<'applied' | 'queued'> =>
     new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        waiters.delete(id);
-        resolve('queued');
-      }, options.ackTimeoutMs ?? 5000);
-      waiters.set(id, () => {
+      const set = waiters.get(id) ?? new Set<(how: 'applied' | 'queued') => void>();
+      waiters.set(id, set);
+      const settle = (how: 'applied' | 'queued'): void => {
         clearTimeout(timer);
-        waiters.delete(id);
-        resolve('applied');
-      });
+        set.delete(settle);
+        if (set.size === 0 && waiters.get(id) === set) waiters.delete(id);
+        resolve(how);
+      };
+      const timer = setTimeout(() => settle('queued'), options.ackTimeoutMs ?? 5000);
+      set.add(settle);
     });
 
   const perform = async (op: WriteOp, from: Side | undefined): Promise<WriteResult> => {
@@ -187,7 +192,7 @@ export async function createDualWriter(options: DualWriterOptions): Promise<Dual
       });
       const kt = keyText(key);
       const entry = secondary
-        ? { table: t.mapping.name, keyJson: kt, partition: bucketOf(`${t.mapping.name}\u0000${kt}`, OUTBOX_PARTITIONS), op: op.op === 'delete' ? ('delete' as const) : ('upsert' as const), rowJson: encodePayload(row), createdAtMs: Date.now() }
+        ? { table: t.mapping.name, keyJson: kt, op: op.op === 'delete' ? ('delete' as const) : ('upsert' as const), rowJson: encodePayload(row) }
         : undefined;
       let outboxId: number | undefined;
       try {
@@ -268,7 +273,7 @@ export async function createDualWriter(options: DualWriterOptions): Promise<Dual
     },
     async close() {
       await Promise.all(relays.map((r) => r.stop()));
-      for (const w of waiters.values()) w();
+      for (const set of [...waiters.values()]) for (const w of [...set]) w('queued');
     },
   };
   return writer;

@@ -38,17 +38,13 @@ export function decodePayload(text: string): NeutralRow {
   return parsed as NeutralRow;
 }
 
-/** A stable text for a key (column order as given), used for partitioning and lock names. */
-export function keyText(key: readonly Neutral[]): string {
-  return encodePayload(key);
+/** Restores the values of an already-parsed payload object (in place). */
+export function decodeTagged(parsed: Record<string, unknown>): NeutralRow {
+  for (const k in parsed) parsed[k] = untag(parsed[k]);
+  return parsed as NeutralRow;
 }
 
-/** FNV-1a hash of a string into [0, buckets). */
-export function bucketOf(text: string, buckets: number): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) {
-    h ^= text.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  return (h >>> 0) % buckets;
+/** A stable text for a key (column order as given), used for per-key order and lock names. */
+export function keyText(key: readonly Neutral[]): string {
+  return encodePayload(key);
 }

@@ -1,8 +1,8 @@
 /**
- * The outbox relay: applies one store's outbox entries to the other store. It holds partition
- * leases (so several relay processes never apply one partition at once), reads the oldest
- * entries of its partitions, applies them in one transaction with a deadline, then deletes
- * them. A failure to reach the target keeps the entries and retries with exponential backoff
+ * The outbox relay: applies one store's outbox entries to the other store. It holds the
+ * namespace's lease (so several relay processes never apply one namespace at once), reads the
+ * oldest outbox rows, applies their entries in one transaction with a deadline, then deletes
+ * the rows. A failure to reach the target keeps the entries and retries with exponential backoff
  * and full jitter; an entry that can never apply (a value the target cannot hold, a constraint
  * it breaks) is parked with its error and counted, and the rest go on.
  */
@@ -14,7 +14,9 @@ import { isTransient } from '../transient.js';
 import { applyPrepared, prepareFor, type Rejected } from './apply.js';
 import type { DualWriteMetrics } from './metrics.js';
 import type { Side } from './modes.js';
-import { acquireLeases, claimBatch, outboxStats, recordFailure, releaseLeases, removeEntries, type OutboxEntry } from './outbox.js';
+import { acquireLease, claimedEntries, claimStatement, outboxStats, parkStatements, recordFailure, releaseLeases, removeStatements, type OutboxEntry } from './outbox.js';
+import { StatementPipeline } from '../statement-pipeline.js';
+import { encodePayload } from './payload.js';
 import type { TableContext } from './table-context.js';
 
 /** Tuning of a relay; every field has a default. */
@@ -23,7 +25,7 @@ export interface RelayTuning {
   batchSize?: number;
   /** Poll interval when idle, ms (a local write wakes the relay at once). Default 200. */
   pollIntervalMs?: number;
-  /** Partition lease length, ms. Default 30000. */
+  /** Namespace lease length, ms. Default 30000. */
   leaseMs?: number;
   /** Deadline of one batch on the target, ms; must be well under `leaseMs`. Default 10000. */
   applyTimeoutMs?: number;
@@ -69,7 +71,7 @@ export interface OutboxRelay {
   stop(): Promise<void>;
   /** The last error, if the last attempt failed. */
   readonly lastError: string | undefined;
-  /** True when the last look at the outbox found nothing to apply in this relay's partitions. */
+  /** True when the last look at the outbox found nothing to apply in this relay's namespace. */
   readonly idle: boolean;
 }
 
@@ -89,7 +91,7 @@ export function createOutboxRelay(o: OutboxRelayOptions): OutboxRelay {
   let stopped = false;
   let wake: (() => void) | undefined;
   let kicked = false;
-  let held: number[] = [];
+  let held = false;
   let leaseUntil = 0;
   let renewAt = 0;
   let failures = 0;
@@ -116,61 +118,58 @@ export function createOutboxRelay(o: OutboxRelayOptions): OutboxRelay {
       wake = kickable ? done : () => stopped && done();
     });
 
-  const park = async (rejected: readonly Rejected[]): Promise<void> => {
-    for (const r of rejected) {
-      await onSource((db) => recordFailure(db, [r.entry.id], r.error, true));
-      o.metrics.relayFailures.inc({ to: o.to, kind: 'parked' });
-      o.logger.error({ component: 'dual-writer', to: o.to, entry: r.entry.id, table: r.entry.table, error: r.error }, `outbox entry ${r.entry.id} parked: ${r.error}`);
-    }
+  // Rows whose entries were all applied (or parked) are deleted, and parked entries recorded,
+  // in the same source transaction that claims the next batch: one round of statements per
+  // batch, and a claim never reads rows already applied. A crash between apply and that
+  // transaction leaves the rows, which a restart re-applies in order.
+  let done: { ids: number[]; parked: Rejected[] } = { ids: [], parked: [] };
+  // Parks and deletes are sent back to back with the claim that follows them (one wait, not three).
+  const settle = (db: Knex.Transaction, pipe: StatementPipeline, d: typeof done): void => {
+    const parked = d.parked.map((r) => ({ entry: { ...r.entry, rowJson: encodePayload(r.entry.row) }, error: r.error }));
+    for (const st of [...parkStatements(db, o.namespace, parked), ...removeStatements(db, d.ids)]) void pipe.send(st);
   };
-
-  // Deleting applied entries runs beside the next batch, in order, retried until it succeeds:
-  // a crash can then leave only a suffix of applied entries, which a restart re-applies in order.
-  // Applied ids are skipped by later claims until a claim that began after their delete committed.
-  const skip = new Set<number>();
-  const committed: Array<{ ids: number[]; seq: number }> = [];
-  let claimSeq = 0;
-  let deletesInFlight = 0;
-  let deleteChain: Promise<void> = Promise.resolve();
-  const forget = (ids: number[]): void => {
-    for (const id of ids) skip.add(id);
-    deletesInFlight++;
-    deleteChain = deleteChain.then(async () => {
-      for (let attempt = 0; ; attempt++) {
-        try {
-          await onSource((db) => removeEntries(db, ids));
-          committed.push({ ids, seq: claimSeq });
-          break;
-        } catch (err) {
-          if (stopped && attempt > 3) break;
-          lastError = (err as Error).message;
-          await new Promise((r) => setTimeout(r, Math.min(t.retryMaxMs, t.retryBaseMs * 2 ** Math.min(attempt, 16))));
-        }
-      }
-      deletesInFlight--;
+  // Rows per claim: sized from the entries per row seen so far, so a claim holds about `batchSize` entries.
+  let entriesPerRow = 8;
+  const claim = async (): Promise<{ rows: number; limit: number; entries: OutboxEntry[] }> => {
+    const d = done;
+    const limit = Math.max(1, Math.round(t.batchSize / entriesPerRow));
+    const claimed = await onSource(async (db) => {
+      const pipe = new StatementPipeline(o.source.dialect.writes.multiStatement ? db : undefined);
+      settle(db, pipe, d);
+      const rows = pipe.send(claimStatement(db, o.namespace, limit));
+      await pipe.finish();
+      return claimedEntries(db, await rows);
     });
+    if (done === d) done = { ids: [], parked: [] };
+    if (claimed.rows > 0) entriesPerRow = Math.max(1, entriesPerRow * 0.5 + (claimed.entries.length / claimed.rows) * 0.5);
+    return { ...claimed, limit };
   };
-  const claim = async (partitions: number[]): Promise<OutboxEntry[]> => {
-    const seq = ++claimSeq;
-    const claimed = await onSource((db) => claimBatch(db, o.namespace, partitions, t.batchSize + skip.size));
-    const entries = skip.size ? claimed.filter((e) => !skip.has(e.id)).slice(0, t.batchSize) : claimed;
-    for (let i = committed.length - 1; i >= 0; i--) {
-      if (committed[i]!.seq < seq) {
-        for (const id of committed[i]!.ids) skip.delete(id);
-        committed.splice(i, 1);
-      }
+  const flushDone = async (): Promise<void> => {
+    const d = done;
+    if (d.ids.length === 0 && d.parked.length === 0) return;
+    await onSource(async (db) => {
+      const pipe = new StatementPipeline(o.source.dialect.writes.multiStatement ? db : undefined);
+      settle(db, pipe, d);
+      await pipe.finish();
+    });
+    if (done === d) done = { ids: [], parked: [] };
+  };
+  const park = (rejected: readonly Rejected[]): void => {
+    for (const r of rejected) {
+      done.parked.push(r);
+      o.metrics.relayFailures.inc({ to: o.to, kind: 'parked' });
+      o.logger.error({ component: 'dual-writer', to: o.to, outboxRow: r.entry.id, entry: r.entry.index, table: r.entry.table, key: r.entry.keyJson, error: r.error }, `outbox entry parked: ${r.error}`);
     }
-    return entries;
   };
 
   const apply = async (entries: OutboxEntry[]): Promise<void> => {
     const { ready, rejected } = await prepareFor(o.target, entries, o.tables, o.from, o.to);
-    await park(rejected);
     try {
       await applyPrepared(o.target, ready, t.applyTimeoutMs);
     } catch (err) {
       if (isTransient(err)) {
-        await onSource((db) => recordFailure(db, ready.map((p) => p.entry.id), (err as Error).message, false)).catch(() => undefined);
+        const rows = [...new Set(entries.map((e) => e.id))];
+        await onSource((db) => recordFailure(db, rows, (err as Error).message, false)).catch(() => undefined);
         throw err;
       }
       // Something in the batch is refused: apply one by one, in order, parking what fails.
@@ -179,13 +178,14 @@ export function createOutboxRelay(o: OutboxRelayOptions): OutboxRelay {
           await applyPrepared(o.target, [p], t.applyTimeoutMs);
         } catch (e) {
           if (isTransient(e)) throw e;
-          await park([{ entry: p.entry, error: `table ${p.entry.table}, key ${p.entry.keyJson}: ${(e as Error).message}` }]);
+          rejected.push({ entry: p.entry, error: `table ${p.entry.table}, key ${p.entry.keyJson}: ${(e as Error).message}` });
           ready.splice(ready.indexOf(p), 1);
         }
       }
     }
-    const ids = ready.map((p) => p.entry.id);
-    forget(ids);
+    park(rejected);
+    const ids = [...new Set(entries.map((e) => e.id))];
+    done.ids.push(...ids);
     const perTable = new Map<string, number>();
     for (const p of ready) perTable.set(p.entry.table, (perTable.get(p.entry.table) ?? 0) + 1);
     for (const [table, n] of perTable) o.metrics.writes.inc({ table, side: o.to, path: 'relay', result: 'ok' }, n);
@@ -203,20 +203,19 @@ export function createOutboxRelay(o: OutboxRelayOptions): OutboxRelay {
   const step = async (): Promise<boolean> => {
     const now = Date.now();
     if (now >= renewAt || now + t.applyTimeoutMs >= leaseUntil) {
-      held = await onSource((db) => acquireLeases(db, o.namespace, o.owner, t.leaseMs, now));
+      held = await onSource((db) => acquireLease(db, o.namespace, o.owner, t.leaseMs, now));
       leaseUntil = now + t.leaseMs;
       renewAt = now + t.leaseMs / 3;
     }
     await refreshStats();
-    if (held.length === 0) return false;
-    const entries = await claim(held);
-    if (entries.length === 0) {
-      if (deletesInFlight === 0) return false;
-      await deleteChain;
-      return true;
+    if (!held) {
+      await flushDone();
+      return false;
     }
-    lastBatchFull = entries.length >= t.batchSize;
-    await apply(entries);
+    const batch = await claim();
+    if (batch.rows === 0) return false;
+    lastBatchFull = batch.rows >= batch.limit;
+    await apply(batch.entries);
     return true;
   };
 
@@ -224,7 +223,7 @@ export function createOutboxRelay(o: OutboxRelayOptions): OutboxRelay {
     while (!stopped) {
       try {
         const busy = await step();
-        idle = !busy && deletesInFlight === 0;
+        idle = !busy;
         if (failures > 0) o.logger.info({ component: 'dual-writer', to: o.to, after: failures }, `relay to ${o.to} recovered`);
         failures = 0;
         lastError = undefined;
@@ -254,7 +253,7 @@ export function createOutboxRelay(o: OutboxRelayOptions): OutboxRelay {
       stopped = true;
       wake?.();
       await running;
-      await deleteChain;
+      await flushDone().catch(() => undefined);
       await onSource((db) => releaseLeases(db, o.namespace, o.owner)).catch(() => undefined);
     },
     get lastError() {

@@ -15,7 +15,7 @@
  */
 import type { Duplex } from 'node:stream';
 import { PREFIX_BYTES, writePrefix } from './framing.js';
-import { relaySize, writeRunAsGrpc, type MessageRun } from '../relay.js';
+import { relaySpace, writeRunAsGrpc, type MessageRun } from '../relay.js';
 
 /** Bytes buffered per stream before `write()` returns false. */
 export const DEFAULT_WRITE_HIGH_WATER_MARK = 64 * 1024;
@@ -35,8 +35,8 @@ function flushTick(writer: FrameWriter): void {
 export class FrameWriter {
   private target: Duplex | undefined;
   private parts: Uint8Array[] = [];
-  /** Parts queued by {@link writeFramed} (no prefix to add). */
-  private framed: Set<Uint8Array> | undefined;
+  /** Per part: true when queued by {@link writeFramed} (already framed, no prefix to add). */
+  private framed: boolean[] = [];
   private pendingBytes = 0;
   private scheduled = false;
   private needDrain = false;
@@ -64,6 +64,7 @@ export class FrameWriter {
   write(message: Uint8Array): boolean {
     if (this.closed) return false;
     this.parts.push(message);
+    this.framed.push(false);
     this.pendingBytes += PREFIX_BYTES + message.byteLength;
     this.schedule();
     if (this.buffered() < this.highWaterMark) return true;
@@ -77,8 +78,8 @@ export class FrameWriter {
    */
   writeFramed(bytes: Uint8Array): boolean {
     if (this.closed) return false;
-    (this.framed ??= new Set()).add(bytes);
     this.parts.push(bytes);
+    this.framed.push(true);
     this.pendingBytes += bytes.byteLength;
     this.schedule();
     if (this.buffered() < this.highWaterMark) return true;
@@ -89,9 +90,9 @@ export class FrameWriter {
   /** Queues a relayed run (re-framed from WebSocket frames when needed); see {@link writeFramed}. */
   writeRun(run: MessageRun): boolean {
     if (run.framing === 'grpc') return this.writeFramed(run.bytes);
-    const out = Buffer.allocUnsafe(relaySize(run, 'grpc'));
-    writeRunAsGrpc(run, out, 0);
-    return this.writeFramed(out);
+    // Room for the run's own size lets the re-framing compact it in place (see relay.ts).
+    const out = Buffer.allocUnsafe(relaySpace(run, 'grpc'));
+    return this.writeFramed(out.subarray(0, writeRunAsGrpc(run, out, 0)));
   }
 
   /** Bytes queued here and in the stream's buffer. */
@@ -103,7 +104,7 @@ export class FrameWriter {
   close(): void {
     this.closed = true;
     this.parts = [];
-    this.framed = undefined;
+    this.framed = [];
     this.pendingBytes = 0;
     this.target?.off('drain', this.onStreamDrain);
   }
@@ -116,7 +117,7 @@ export class FrameWriter {
     const parts = this.parts;
     const framed = this.framed;
     this.parts = [];
-    this.framed = undefined;
+    this.framed = [];
     this.pendingBytes = 0;
     if (t.destroyed || t.writableEnded) return;
     const ok = writeParts(t, parts, framed);
@@ -138,18 +139,23 @@ export class FrameWriter {
 
 /**
  * Writes the parts: runs of small ones copied into one buffer (messages with their
- * prefixes; `framed` parts as they are), large ones as views after their prefix.
+ * prefixes; `framed` parts as they are), large ones as views after their prefix. A lone
+ * framed part (a relayed run, the usual case per stream and turn) is written as it is.
  */
-function writeParts(t: Duplex, parts: Uint8Array[], framed: ReadonlySet<Uint8Array> | undefined): boolean {
+function writeParts(t: Duplex, parts: Uint8Array[], framed: readonly boolean[]): boolean {
+  if (parts.length === 1 && framed[0]) return t.write(asBuffer(parts[0]!));
   let ok = true;
   let corked = false;
   let i = 0;
   while (i < parts.length) {
     let size = 0;
     let j = i;
-    while (j < parts.length && parts[j]!.byteLength < COPY_LIMIT_BYTES) size += (framed?.has(parts[j]!) ? 0 : PREFIX_BYTES) + parts[j++]!.byteLength;
+    while (j < parts.length && parts[j]!.byteLength < COPY_LIMIT_BYTES) {
+      size += (framed[j] ? 0 : PREFIX_BYTES) + parts[j]!.byteLength;
+      j++;
+    }
     const large = j < parts.length ? parts[j] : undefined;
-    const largePrefix = large !== undefined && !framed?.has(large);
+    const largePrefix = large !== undefined && !framed[j];
     if (largePrefix) size += PREFIX_BYTES;
     if (large && !corked) {
       t.cork();
@@ -160,7 +166,7 @@ function writeParts(t: Duplex, parts: Uint8Array[], framed: ReadonlySet<Uint8Arr
       let at = 0;
       for (let k = i; k < j; k++) {
         const m = parts[k]!;
-        if (framed?.has(m)) {
+        if (framed[k]) {
           buf.set(m, at);
           at += m.byteLength;
           continue;

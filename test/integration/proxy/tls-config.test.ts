@@ -37,9 +37,21 @@ describe('TLS files in the proxy configuration', () => {
     const config = await proxyConfigFromCli({ ...flags, tlsCert: file('server.crt'), tlsKey: file('server.key'), tlsClientCa: file('ca.crt'), legacyCa: file('ca.crt'), legacyCert: file('client.crt'), legacyKey: file('client.key'), nextCa: file('ca.crt'), nextServerName: 'next.internal' }, {});
     expect(config.tls).toEqual({
       listen: { cert: certs.serverCert, key: certs.serverKey, clientCa: certs.caCert },
+      admin: null,
       upstreams: { legacy: { ca: certs.caCert, cert: certs.clientCert, key: certs.clientKey }, next: { ca: certs.caCert, serverName: 'next.internal' } },
     });
-    expect((await proxyConfigFromCli(flags, {})).tls).toEqual({ listen: null, upstreams: { legacy: null, next: null } });
+    expect((await proxyConfigFromCli(flags, {})).tls).toEqual({ listen: null, admin: null, upstreams: { legacy: null, next: null } });
+  });
+
+  it('flags: the admin listener takes its own certificate and client CA', async () => {
+    const admin = { ...flags, adminListen: '127.0.0.1:0' };
+    const config = await proxyConfigFromCli({ ...admin, adminTlsCert: file('server.crt'), adminTlsKey: file('server.key'), adminTlsClientCa: file('ca.crt') }, {});
+    expect(config.tls.admin).toEqual({ cert: certs.serverCert, key: certs.serverKey, clientCa: certs.caCert });
+    expect(config.tls.listen).toBeNull();
+    await expect(proxyConfigFromCli({ ...admin, adminTlsCert: file('server.crt') }, {})).rejects.toThrow('--admin-tls-cert and --admin-tls-key go together');
+    await expect(proxyConfigFromCli({ ...admin, adminTlsClientCa: file('ca.crt') }, {})).rejects.toThrow('--admin-tls-client-ca needs --admin-tls-cert and --admin-tls-key');
+    await expect(proxyConfigFromCli({ ...admin, adminTlsCert: file('not-pem.txt'), adminTlsKey: file('server.key') }, {})).rejects.toThrow(`--admin-tls-cert: ${file('not-pem.txt')} is not a PEM file`);
+    await expect(proxyConfigFromCli({ ...flags, adminTlsCert: file('server.crt'), adminTlsKey: file('server.key') }, {})).rejects.toThrow(/tls\.admin: TLS settings for the admin listener, but listen\.admin is not set/);
   });
 
   it('flags: an unreadable or non-PEM file, or half a key pair, is refused naming the flag and the file only', async () => {
@@ -74,11 +86,33 @@ describe('TLS files in the proxy configuration', () => {
     expect(config.upstreams).toEqual({ legacy: 'grpcs://10.0.0.5:50051', next: 'wss://10.0.0.6:8443/' });
     expect(config.tls).toEqual({
       listen: { cert: certs.serverCert, key: certs.serverKey },
+      admin: null,
       upstreams: { legacy: { ca: certs.caCert, cert: certs.clientCert, key: certs.clientKey }, next: { serverName: 'next.internal' } },
     });
     const missing = playbookWith((p) => (p.listeners.tls = { cert: 'nope.crt', key: 'server.key' }));
     const l2 = await loadPlaybook(missing, { env: ENV, loadProto: false });
     expect(() => proxyConfigFromPlaybook(l2.playbook, { dir: l2.dir })).toThrow(`proxy.listeners.tls.cert: cannot read ${file('nope.crt')} (ENOENT)`);
+  });
+
+  it('playbook: listeners.adminTls is read relative to the playbook and needs adminListen', async () => {
+    const pb = playbookWith((p) => {
+      p.listeners.adminListen = '127.0.0.1:0';
+      p.listeners.adminTls = { cert: 'server.crt', key: 'server.key', clientCa: 'ca.crt' };
+    });
+    const loaded = await loadPlaybook(pb, { env: ENV, loadProto: false });
+    const config = parseProxyConfig(proxyConfigFromPlaybook(loaded.playbook, { dir: loaded.dir, controlUrl: 'sqlite::memory:' }));
+    expect(config.tls.admin).toEqual({ cert: certs.serverCert, key: certs.serverKey, clientCa: certs.caCert });
+    const missing = playbookWith((p) => {
+      p.listeners.adminListen = '127.0.0.1:0';
+      p.listeners.adminTls = { cert: 'server.crt', key: 'nope.key' };
+    });
+    const l2 = await loadPlaybook(missing, { env: ENV, loadProto: false });
+    expect(() => proxyConfigFromPlaybook(l2.playbook, { dir: l2.dir })).toThrow(`proxy.listeners.adminTls.key: cannot read ${file('nope.key')} (ENOENT)`);
+    const noListener = playbookWith((p) => {
+      delete p.listeners.adminListen;
+      p.listeners.adminTls = { cert: 'server.crt', key: 'server.key' };
+    });
+    await expect(loadPlaybook(noListener, { env: ENV, loadProto: false })).rejects.toThrow(/proxy\.listeners\.adminTls.*"adminTls" needs "adminListen"/s);
   });
 
   it('playbook: certificate settings on a plaintext upstream are rejected with their path', async () => {

@@ -3,6 +3,7 @@
  * certificates), and custom CAs and client certificates towards `grpcs://` / `wss://`
  * upstreams. Certificates are generated at test time (test/helpers/tls-certs.ts).
  */
+import https from 'node:https';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Code } from '../../../src/errors.js';
 import { parseProxyConfig, type ProxyConfigInput } from '../../../src/proxy/config.js';
@@ -106,11 +107,54 @@ describe('proxy TLS', () => {
     expect(forced.status.code).toBe(Code.UNAVAILABLE);
   });
 
+  /** GET over HTTPS with the given trust and client certificate: status and body, or the handshake error. */
+  function httpsGet(url: string, tls: { ca: string; cert?: string; key?: string }): Promise<{ status: number; body: string } | { error: string }> {
+    return new Promise((resolve) => {
+      const req = https.get(url, { ...tls, agent: false }, (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (d: string) => (body += d));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+        res.on('error', (err) => resolve({ error: err.message }));
+      });
+      req.on('error', (err) => resolve({ error: (err as NodeJS.ErrnoException).code ?? err.message }));
+    });
+  }
+
+  async function adminProxy(admin: NonNullable<ProxyConfigInput['tls']>['admin']): Promise<string> {
+    const up = await upstream('grpc');
+    const p = await startProxy(
+      parseProxyConfig({ proto: { files: [CHAT_PROTO] }, listen: { grpc: '127.0.0.1:0', admin: '127.0.0.1:0' }, upstreams: { legacy: `grpc://127.0.0.1:${up}`, next: `grpc://127.0.0.1:${up}` }, tls: { admin } }),
+      { transports: engineTransports() },
+    );
+    cleanup.push(() => p.stop(0));
+    return p.addresses.admin!.split(':')[1]!;
+  }
+
+  it('serves the admin listener over HTTPS: clients trusting the CA get through, others fail the handshake', async () => {
+    const port = await adminProxy({ cert: certs.serverCert, key: certs.serverKey });
+    const ok = await httpsGet(`https://localhost:${port}/healthz`, { ca: certs.caCert });
+    expect(ok).toEqual({ status: 200, body: expect.stringContaining('"ok"') });
+    expect(await httpsGet(`https://localhost:${port}/metrics`, { ca: certs.caCert })).toEqual({ status: 200, body: expect.stringContaining('switchyard_') });
+    expect(await httpsGet(`https://localhost:${port}/healthz`, { ca: certs.otherCaCert })).toEqual({ error: expect.stringMatching(/SELF_SIGNED|UNABLE_TO_VERIFY|CERT/) });
+    // Plain HTTP on the TLS port gets no answer.
+    const plain = await fetch(`http://127.0.0.1:${port}/healthz`).then((r) => r.status, (err: Error) => err.name);
+    expect(plain).not.toBe(200);
+  });
+
+  it('requires admin client certificates when the admin clientCa is set (mutual TLS)', async () => {
+    const port = await adminProxy({ cert: certs.serverCert, key: certs.serverKey, clientCa: certs.caCert });
+    expect(await httpsGet(`https://localhost:${port}/healthz`, { ca: certs.caCert, cert: certs.clientCert, key: certs.clientKey })).toEqual({ status: 200, body: expect.stringContaining('"ok"') });
+    const without = await httpsGet(`https://localhost:${port}/healthz`, { ca: certs.caCert });
+    expect(without).toHaveProperty('error');
+  });
+
   it('rejects TLS settings that cannot apply, naming the field', () => {
     const base = { proto: { files: [CHAT_PROTO] }, listen: { grpc: '127.0.0.1:0' }, upstreams: { legacy: 'grpc://127.0.0.1:1', next: 'wss://127.0.0.1:2' } };
     expect(() => parseProxyConfig({ ...base, tls: { upstreams: { legacy: { ca: certs.caCert } } } })).toThrow(/tls\.upstreams\.legacy: TLS settings for a plaintext upstream \(grpc:\/\/\)/);
     expect(() => parseProxyConfig({ ...base, tls: { upstreams: { next: { cert: certs.clientCert } } } })).toThrow(/tls\.upstreams\.next: cert and key go together/);
     expect(() => parseProxyConfig({ ...base, tls: { listen: { cert: 'not pem', key: certs.serverKey } } })).toThrow(/tls\.listen\.cert: expected PEM text/);
+    expect(() => parseProxyConfig({ ...base, tls: { admin: { cert: certs.serverCert, key: certs.serverKey } } })).toThrow(/tls\.admin: TLS settings for the admin listener, but listen\.admin is not set/);
     expect(parseProxyConfig({ ...base, tls: { upstreams: { next: { ca: certs.caCert } } } }).tls.upstreams.next?.ca).toBe(certs.caCert);
   });
 });

@@ -5,6 +5,7 @@
 import { backfillCases } from './cases-backfill.js';
 import { dualWriteCases } from './cases-dual-write.js';
 import { resumeCases } from './cases-resume.js';
+import { tombstoneCases } from './cases-tombstones.js';
 import { typeCases } from './cases-types.js';
 import type { EnginePair } from './pairs.js';
 
@@ -14,4 +15,5 @@ export function datastoreSuite(pair: EnginePair): void {
   typeCases(pair);
   resumeCases(pair);
   dualWriteCases(pair);
+  tombstoneCases(pair);
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { segments } from '../../../src/store/dual/apply.js';
-import { bucketOf, decodePayload, encodePayload } from '../../../src/store/dual/payload.js';
+import { decodePayload, encodePayload, type NeutralRow } from '../../../src/store/dual/payload.js';
+import { encodeEntries } from '../../../src/store/dual/outbox.js';
 import { primaryOf, secondaryOf } from '../../../src/store/dual/modes.js';
 import { createThrottle } from '../../../src/store/backfill/throttle.js';
 
@@ -9,10 +10,18 @@ describe('outbox payloads', () => {
     const row = { a: 2n ** 64n - 1n, b: Buffer.from([0, 1, 255]), c: 'x\u0000y😀', d: 1.5, e: true, f: null };
     expect(decodePayload(encodePayload(row))).toEqual(row);
   });
-  it('spread keys over partitions deterministically', () => {
-    expect(bucketOf('t\u0000[1]', 16)).toBe(bucketOf('t\u0000[1]', 16));
-    const seen = new Set(Array.from({ length: 200 }, (_, i) => bucketOf(`t\u0000[${i}]`, 16)));
-    expect(seen.size).toBe(16);
+  it('hold a batch of entries in write order in one outbox payload', () => {
+    const rows: NeutralRow[] = [{ id: 1n, name: 'a"b\\c', blob: Buffer.from([7]) }, { id: 1n }];
+    const text = encodeEntries([
+      { table: 'users', keyJson: '[{"$n":"1"}]', op: 'upsert', rowJson: encodePayload(rows[0]!) },
+      { table: 'users', keyJson: '[{"$n":"1"}]', op: 'delete', rowJson: encodePayload(rows[1]!) },
+    ]);
+    const parsed = JSON.parse(text) as Array<{ t: string; k: string; o: string; r: Record<string, unknown> }>;
+    expect(parsed.map((e) => [e.t, e.k, e.o])).toEqual([
+      ['users', '[{"$n":"1"}]', 'u'],
+      ['users', '[{"$n":"1"}]', 'd'],
+    ]);
+    expect(parsed.map((e) => decodePayload(JSON.stringify(e.r)))).toEqual(rows);
   });
 });
 

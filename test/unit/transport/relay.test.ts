@@ -8,7 +8,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { FrameDecoder, frameMessage } from '../../../src/transport/grpc/framing.js';
 import { FrameWriter } from '../../../src/transport/grpc/frame-writer.js';
-import { relaySize, writeRunAsGrpc, writeRunAsWsFrames, type MessageRun } from '../../../src/transport/relay.js';
+import { relaySize, relaySpace, writeRunAsGrpc, writeRunAsWsFrames, type MessageRun } from '../../../src/transport/relay.js';
 import { decodeFrames } from '../../../src/transport/ws/binary-reader.js';
 import { BinaryFrameWriter } from '../../../src/transport/ws/binary-writer.js';
 import type { FrameHandler } from '../../../src/transport/ws/frames.js';
@@ -50,6 +50,22 @@ describe('re-framing runs', () => {
         const grpc = new Uint8Array(relaySize(back, 'grpc'));
         expect(writeRunAsGrpc(back, grpc, 0)).toBe(grpc.length);
         expect(Buffer.from(grpc)).toEqual(run.bytes);
+      }),
+    );
+  });
+
+  it('WebSocket frames → gRPC prefixes compacts in place when given the run\'s own size, leaving the source alone (property)', () => {
+    fc.assert(
+      fc.property(messagesArb, fc.integer({ min: 0, max: 7 }), (messages, at) => {
+        const run = grpcRun(messages);
+        const ws = new Uint8Array(relaySize(run, 'ws'));
+        writeRunAsWsFrames(run, 5, ws, 0);
+        const before = Array.from(ws);
+        const back: MessageRun = { framing: 'ws', bytes: ws, count: run.count, maxBytes: run.maxBytes };
+        const out = new Uint8Array(at + relaySpace(back, 'grpc'));
+        expect(writeRunAsGrpc(back, out, at)).toBe(at + relaySize(back, 'grpc'));
+        expect(Buffer.from(out.subarray(at, at + relaySize(back, 'grpc')))).toEqual(run.bytes);
+        expect(Array.from(ws)).toEqual(before);
       }),
     );
   });
@@ -139,6 +155,23 @@ describe('gRPC writer with relayed parts', () => {
     w.writeRun({ framing: 'ws', bytes: wsFrames, count: 1, maxBytes: 2 });
     await new Promise((resolve) => setImmediate(resolve));
     expect(grpcMessages(chunks).map((m) => (m.length > 100 ? `${m.length}x${m[0]}` : Buffer.from(m).toString()))).toEqual(['a', 'b', '10000x7', '9000x8', 'cd']);
+  });
+
+  it('writes a lone relayed run as it is, and re-frames a lone WebSocket run into gRPC messages', async () => {
+    const target = new PassThrough();
+    const chunks: Buffer[] = [];
+    target.on('data', (c: Buffer) => chunks.push(c));
+    const w = new FrameWriter(() => {});
+    w.attach(target);
+    const run = grpcRun([Buffer.from('x'), Buffer.from('yz')]);
+    w.writeRun(run);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(chunks).toEqual([run.bytes]);
+    const ws = new Uint8Array(relaySize(run, 'ws'));
+    writeRunAsWsFrames(run, 3, ws, 0);
+    w.writeRun({ framing: 'ws', bytes: ws, count: 2, maxBytes: 2 });
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(grpcMessages(chunks).map((m) => Buffer.from(m).toString())).toEqual(['x', 'yz', 'x', 'yz']);
   });
 
   it('reports backpressure on relayed parts like on messages', () => {

@@ -32,6 +32,10 @@ export const mysqlDialect: Dialect = {
         jsonStrings: true,
         decimalNumbers: false,
         connectTimeout: 10_000,
+        // Lets a transaction send several of its statements in one round trip (see
+        // statement-pipeline.ts). Every value switchyard sends is a bound parameter and every
+        // identifier is quoted, so no input can add a statement.
+        multipleStatements: true,
       } as Knex.MySql2ConnectionConfig,
       pool: {
         min: 0,

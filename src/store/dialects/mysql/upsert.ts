@@ -22,6 +22,7 @@ function upsertSql(spec: UpsertSpec, rowCount: number): string {
 /** Write SQL for MySQL/MariaDB. InnoDB row and gap locks already serialise writes to one key. */
 export const mysqlWrites: DialectWrites = {
   maxBindings: 60_000,
+  multiStatement: true,
   upsertSql,
   async lockKeys() {},
 };

@@ -17,6 +17,7 @@ export function upsertFrom(spec: UpsertSpec, rowsSql: string): string {
 /** Write SQL for PostgreSQL. */
 export const postgresWrites: DialectWrites = {
   maxBindings: 60_000,
+  multiStatement: false,
   upsertSql(spec, rowCount) {
     return upsertFrom(spec, `VALUES ${valuesPlaceholders(spec.columns.length, rowCount)}`);
   },

@@ -7,6 +7,7 @@ const q = (name: string): string => '"' + name.replace(/"/g, '""') + '"';
 /** Write SQL for SQLite. One writer at a time, so no per-key lock is needed. */
 export const sqliteWrites: DialectWrites = {
   maxBindings: 32_000,
+  multiStatement: false,
   upsertSql(spec, rowCount) {
     return onConflictUpsert(spec, q, `INSERT INTO ${q(spec.table)}`, q(spec.table), `VALUES ${valuesPlaceholders(spec.columns.length, rowCount)}`);
   },
