@@ -7,11 +7,12 @@
  * Also compares the PostgreSQL load methods (COPY, COPY via staging, multi-row INSERT … ON CONFLICT).
  * Prints ratios; `--json` prints one JSON object. Scratch tables are dropped at the end.
  *
- * The machine is shared and noisy: each measurement runs --rounds times (default 3), interleaved
+ * The machine is shared and noisy: each measurement runs several rounds (--rounds, --upsert-rounds), interleaved
  * with its baseline, and the medians are compared (every sample is in the JSON).
  *
  * Options: --rows N (default 1000000), --upserts N (default 20000), --concurrency N (default 32),
- * --rounds N (default 3), --skip-methods, --upserts-only (part (c) alone), --json.
+ * --rounds N (default 3), --upsert-rounds N (rounds of (c), default 9), --skip-methods,
+ * --upserts-only (part (c) alone), --json.
  */
 import { rmSync } from 'node:fs';
 import path from 'node:path';
@@ -31,6 +32,8 @@ const ROWS = num('--rows', 1_000_000);
 const UPSERTS = num('--upserts', 20_000);
 const CONCURRENCY = num('--concurrency', 32);
 const ROUNDS = num('--rounds', 3);
+// 20,000 upserts take about a second per mode: more rounds than the backfill's to steady the medians.
+const UPSERT_ROUNDS = num('--upsert-rounds', 9);
 const UPSERTS_ONLY = flag('--upserts-only');
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const say = (line: string): void => {
@@ -55,10 +58,10 @@ const rate = (rows: number, ms: number): number => Math.round((rows / ms) * 1000
 const ratio = (a: number, b: number): number => Math.round((a / b) * 100) / 100;
 /** (c): medians over the rounds of each mode's throughput, interleaved. */
 async function upsertPart() {
-  say(`(c) ${UPSERTS} upserts, ${CONCURRENCY} concurrent callers, ${ROUNDS} rounds ...`);
+  say(`(c) ${UPSERTS} upserts, ${CONCURRENCY} concurrent callers, ${UPSERT_ROUNDS} rounds ...`);
   await createDualTables(mysql, pg);
   const samples = { mysql: [] as number[], postgres: [] as number[], dual: [] as number[] };
-  for (let r = 0; r < ROUNDS; r++) {
+  for (let r = 0; r < UPSERT_ROUNDS; r++) {
     samples.mysql.push((await upsertThroughput(mysql, pg, 'legacy-only', UPSERTS, CONCURRENCY)).perSec);
     samples.postgres.push((await upsertThroughput(mysql, pg, 'next-only', UPSERTS, CONCURRENCY)).perSec);
     samples.dual.push((await upsertThroughput(mysql, pg, 'dual-legacy-primary', UPSERTS, CONCURRENCY)).perSec);
@@ -70,7 +73,7 @@ async function upsertPart() {
   const perRound = samples.dual.map((d, r) => ratio(d, Math.min(samples.mysql[r]!, samples.postgres[r]!)));
   say(`  dual / slower single, round by round: ${perRound.join(', ')}`);
   return {
-    report: { count: UPSERTS, concurrency: CONCURRENCY, mysqlAlonePerSec: single.mysql, postgresAlonePerSec: single.postgres, dualPerSec: dual, samples, perRoundRatios: perRound },
+    report: { count: UPSERTS, concurrency: CONCURRENCY, rounds: UPSERT_ROUNDS, mysqlAlonePerSec: single.mysql, postgresAlonePerSec: single.postgres, dualPerSec: dual, samples, perRoundRatios: perRound },
     dualVsSlowerSingle: ratio(dual, Math.min(single.mysql, single.postgres)),
   };
 }

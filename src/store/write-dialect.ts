@@ -51,6 +51,13 @@ export interface DialectWrites {
   /** SQL of a guarded upsert of `rowCount` rows with `?` placeholders, row-major. */
   upsertSql(spec: UpsertSpec, rowCount: number): string;
   /**
+   * SQL of the same upsert taking one array per column (`?` placeholders, one per column, in
+   * `spec.columns` order) — one statement of constant size however many rows (PostgreSQL:
+   * `INSERT … SELECT FROM unnest(…)`). Undefined where the engine or a column's type cannot
+   * (then {@link upsertSql} is used).
+   */
+  columnarUpsertSql?(spec: UpsertSpec, columns: readonly ColumnInfo[]): string | undefined;
+  /**
    * Takes locks on `names` held until the transaction ends (PostgreSQL advisory xact locks, in
    * a fixed order so concurrent transactions cannot deadlock on them) so writes to one key,
    * including deletes of absent rows, serialise. A no-op where row and gap locks already do

@@ -9,6 +9,7 @@ import type { Store } from '../connect.js';
 import { transactionWithDeadline } from '../transaction-deadline.js';
 import { upsertRows } from '../bulk-upsert.js';
 import { NotRepresentable, type Neutral } from '../neutral.js';
+import type { ColumnInfo } from '../introspect.js';
 import type { UpsertSpec } from '../write-dialect.js';
 import type { ResolvedSide } from './mapping.js';
 import type { Side } from './modes.js';
@@ -22,6 +23,8 @@ interface Prepared {
   table: string;
   op: 'upsert' | 'delete';
   columns: string[];
+  /** The target's column descriptions, in `columns` order. */
+  columnInfos: ColumnInfo[];
   key: string[];
   values: unknown[];
   keyValues: unknown[];
@@ -39,6 +42,7 @@ interface RowPlan {
   table: string;
   logical: string[];
   columns: string[];
+  columnInfos: ColumnInfo[];
   key: string[];
   keyAt: number[];
   encode: Array<(v: Neutral) => unknown>;
@@ -81,6 +85,7 @@ function rowPlan(target: Store, t: TableContext, src: ResolvedSide, dst: Resolve
     table: dst.table,
     logical: [...logical],
     columns: logical.map((c) => dst.column(c).name),
+    columnInfos: logical.map((c) => dst.column(c)),
     key: t.key.map((k) => dst.column(k).name),
     keyAt: t.key.map((k) => logical.indexOf(k)),
     encode: logical.map((c) => {
@@ -95,7 +100,7 @@ function rowPlan(target: Store, t: TableContext, src: ResolvedSide, dst: Resolve
 function prepareOne(entry: OutboxEntry, plan: RowPlan): Prepared {
   const row = entry.row;
   const values = plan.logical.map((c, i) => plan.encode[i]!(row[c] ?? null));
-  return { entry, table: plan.table, op: entry.op, columns: plan.columns, key: plan.key, values, keyValues: plan.keyAt.map((i) => values[i]), versionColumn: plan.versionColumn };
+  return { entry, table: plan.table, op: entry.op, columns: plan.columns, columnInfos: plan.columnInfos, key: plan.key, values, keyValues: plan.keyAt.map((i) => values[i]), versionColumn: plan.versionColumn };
 }
 
 /** Cuts prepared entries into segments in which no (table, key) repeats. */
@@ -145,7 +150,7 @@ async function applySegment(trx: Knex.Transaction, target: Store, seg: readonly 
       key: first.key,
       guard: first.versionColumn && first.columns.includes(first.versionColumn) ? { t: 'version', column: first.versionColumn, allowEqual: true } : { t: 'overwrite' },
     };
-    await upsertRows(trx, target.dialect.writes, spec, g.map((p) => p.values));
+    await upsertRows(trx, target.dialect.writes, spec, g.map((p) => p.values), first.columnInfos);
     await clearTombstones(trx, target, first.table, first.key, g.map((p) => p.entry.keyJson));
   }
 }

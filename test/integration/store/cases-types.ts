@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { SwitchyardError } from '../../../src/errors.js';
 import { runBackfill } from '../../../src/store/backfill/run.js';
+import { createDualWriter } from '../../../src/store/dual/dual-writer.js';
 import { tempSqliteUrl, uniqueTable } from '../../helpers/databases.js';
 import { createTable, dropTable, usePair, snapshot, type ColType, type EnginePair } from './pairs.js';
 
@@ -71,6 +72,35 @@ export function typeCases(pair: EnginePair): void {
       } finally {
         await dropTable(p.legacy, table);
         await dropTable(p.next, table);
+      }
+    });
+
+    it('carries the same values through dual writes and the relay (one batch of 40 rows: the columnar upsert where the target has one)', async () => {
+      if (!p.ok) return;
+      const table = uniqueTable('sy_dw_types');
+      await createTable(p.legacy, table, COLS);
+      await createTable(p.next, table, COLS);
+      try {
+        const sqlite = pair.legacy === 'sqlite';
+        const filler = Array.from({ length: 37 }, (_, i) => ({ ...rows(sqlite)[i % 3]!, id: 10 + i, s: `row ${i} "q" {b} \\ ,`, dec: `${i}.5` }));
+        // Written with the relay off, then drained by one relay: every entry goes in one apply.
+        const writer = await createDualWriter({ legacy: p.legacy, next: p.next, tables: [{ name: table }], namespace: table, relay: false });
+        await Promise.all([...rows(sqlite), ...filler].map((r) => writer.upsert(table, r)));
+        await writer.close();
+        const sqls: string[] = [];
+        const onQuery = (q: { sql: string }): void => void sqls.push(q.sql);
+        p.next.knex.on('query', onQuery);
+        const relay = await createDualWriter({ legacy: p.legacy, next: p.next, tables: [{ name: table }], namespace: table, pollIntervalMs: 20 });
+        await relay.drain({ timeoutMs: 10_000 }).finally(() => p.next.knex.off('query', onQuery));
+        await relay.close();
+        if (pair.next === 'postgres') expect(sqls.some((q) => q.includes('unnest(') && q.includes(table))).toBe(true);
+        const got = await snapshot(p.next, table, COLS);
+        expect(got).toHaveLength(40);
+        expect(got).toEqual(await snapshot(p.legacy, table, COLS));
+      } finally {
+        await dropTable(p.legacy, table);
+        await dropTable(p.next, table);
+        for (const st of [p.legacy, p.next]) await st.knex('sy_outbox').where('namespace', table).del();
       }
     });
 
