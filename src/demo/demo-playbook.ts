@@ -79,7 +79,8 @@ controller:
   onInconclusive: pause
 initialDualWrite: legacy-only
 gates:
-  window: ${Math.max(4, o.holdSeconds + 1)}s
+  # At reads-5% about 2 calls a second reach next: 10 s gather the 15 the gates need.
+  window: ${Math.max(10, o.holdSeconds + 1)}s
   baselineWindow: 5m
   errorRate:
     maxAbsolute: 0.05

@@ -51,7 +51,7 @@ describe('switchyard CLI: rollout commands', () => {
       const s = await runCli(['status', '--json'], { cwd: dir, env });
       const r = s.code === 0 ? JSON.parse(s.stdout) : undefined;
       return r?.stage?.name === 'reads-10%' && r.phase === 'holding' ? r : undefined;
-    }, 30_000);
+    }, 60_000); // each status call starts a CLI process: slow while the whole suite runs
     const pause = JSON.parse((await runCli(['pause', '--reason', 'lunch', '--json'], { cwd: dir, env })).stdout);
     expect(pause).toMatchObject({ status: 'applied', rolloutStatus: 'paused', appliedBy: expect.stringMatching(new RegExp(`^controller .+:${run.child.pid}:`)) });
     const status = await runCli(['status'], { cwd: dir, env });
@@ -78,7 +78,7 @@ describe('switchyard CLI: rollout commands', () => {
     expect(page).toMatch(/^<!doctype html>/);
     expect(page).not.toMatch(/<(script|link)\b/);
     expect(page).toContain('<tr class="user"><td>');
-  }, 60_000);
+  }, 120_000);
 
   it('bad input: one error line plus a hint, documented exit codes', async () => {
     const dir = playbookDir(PLAYBOOK);

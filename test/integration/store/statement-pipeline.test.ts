@@ -41,6 +41,35 @@ for (const [engine, url] of [
       expect(counts.map((r) => [Number(r.seq), Number(r.seen)])).toEqual(Array.from({ length: 20 }, (_, i) => [i, i]));
     });
 
+    it('merges statements into one query where the connection takes several (MySQL), in order, with each statement\'s own result', async () => {
+      if (!store || !store.dialect.writes.multiStatement) return;
+      const { counts, inserted } = await store.knex.transaction(async (trx) => {
+        const pipe = new StatementPipeline(trx);
+        for (let i = 200; i < 205; i++) void pipe.send(trx.raw(`insert into ${table} (seq, seen) select ?, count(*) from ${table} where seq >= 200`, [i]));
+        const inserted = pipe.send<{ affectedRows: number }>(trx(table).insert({ seq: 205, seen: 5 }));
+        const rows = pipe.send<Array<{ seq: number; seen: number }>>(trx(table).select('seq', 'seen').where('seq', '>=', 200).orderBy('seq'));
+        await pipe.finish();
+        return { counts: await rows, inserted: await inserted };
+      });
+      expect(counts.map((r) => [Number(r.seq), Number(r.seen)])).toEqual(Array.from({ length: 6 }, (_, i) => [200 + i, i]));
+      expect(inserted.affectedRows).toBe(1);
+      await store.knex(table).where('seq', '>=', 200).del();
+    });
+
+    it('fails a merged query with its first failing statement, and the transaction rolls back (MySQL)', async () => {
+      if (!store || !store.dialect.writes.multiStatement) return;
+      const attempt = store.knex.transaction(async (trx) => {
+        const pipe = new StatementPipeline(trx);
+        void pipe.send(trx(table).insert({ seq: 300, seen: 0 }));
+        void pipe.send(trx(table).insert({ seq: 300, seen: 1 }));
+        void pipe.send(trx(table).insert({ seq: 301, seen: 2 }));
+        await pipe.finish();
+      });
+      await expect(attempt).rejects.toThrow(/duplicate/i);
+      const counted = (await store.knex(table).where('seq', '>=', 300).count({ n: '*' })) as Array<{ n: number | string }>;
+      expect(Number(counted[0]?.n)).toBe(0);
+    });
+
     it('fails finish() with the first failing statement', async () => {
       if (!store) return;
       const attempt = store.knex.transaction(async (trx) => {
