@@ -1,18 +1,13 @@
 /**
- * Statements of one transaction sent back to back. The database drivers run the queries of a
- * connection one after another in the order they receive them (mysql2 and pg queue them), so
- * a statement can be handed to the driver as soon as the one before it has been — without
- * waiting for that one's answer and a turn of the event loop. The server still executes them
- * in order, so a later statement sees (and is ordered after) the locks and rows of the earlier
- * ones; only the client-side wait between them goes away.
- *
- * Where the connection accepts several statements in one query (MySQL/MariaDB with
- * `multipleStatements`), the pipeline goes further: statements are held until
+ * The statements of one transaction, in order. Where the connection accepts several
+ * statements in one query (MySQL/MariaDB with `multipleStatements`), statements are held until
  * {@link StatementPipeline.flush} or {@link StatementPipeline.finish} and then travel together
  * as one query — one round trip for all of them. The server runs them in order and stops at
- * the first failure; every statement of that query then fails with it.
+ * the first failure; every statement of that query then fails with it. Elsewhere each
+ * statement starts when the one before it has succeeded (pg deprecates sending a query while
+ * another runs on the same client), and after a failure the rest fail with it unstarted, so
+ * callers can use one code path for every engine.
  */
-import type { EventEmitter } from 'node:events';
 import type { Knex } from 'knex';
 
 /** A statement not yet started: a query builder or a raw query of the transaction. */
@@ -27,14 +22,14 @@ interface Held {
 
 /** An ordered pipeline of statements on one transaction. */
 export class StatementPipeline {
-  private dispatched: Promise<void> = Promise.resolve();
+  private previous: Promise<void> = Promise.resolve();
   private readonly pending: Promise<unknown>[] = [];
   private held: Held[] = [];
 
   /**
    * @param mergeOn With a transaction whose connection accepts several statements per query
    *   (`DialectWrites.multiStatement`), statements are merged into one query on it at
-   *   {@link flush}. Default: none (each statement is its own query, sent back to back).
+   *   {@link flush}. Default: none (each statement is its own query, one after another).
    */
   constructor(private readonly mergeOn?: Knex.Transaction) {}
 
@@ -62,16 +57,12 @@ export class StatementPipeline {
   }
 
   private chain<T>(statement: Statement): Promise<T> {
-    const before = this.dispatched;
-    let reachedDriver!: () => void;
-    this.dispatched = new Promise<void>((resolve) => (reachedDriver = resolve));
-    return before.then(() => {
-      // knex emits `query` synchronously right before it hands the query to the driver.
-      (statement as unknown as EventEmitter).once('query', reachedDriver);
-      const run = Promise.resolve(statement as unknown as PromiseLike<T>);
-      run.then(reachedDriver, reachedDriver);
-      return run;
-    });
+    // After a failure the statements behind it never start (as in a merged query), so the
+    // transaction's rollback never meets a statement still running.
+    const run = this.previous.then(() => Promise.resolve(statement as unknown as PromiseLike<T>));
+    this.previous = run.then(() => undefined);
+    this.previous.catch(() => undefined); // handled by whoever awaits the statements
+    return run;
   }
 
   private hold<T>(statement: Statement): Promise<T> {

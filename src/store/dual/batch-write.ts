@@ -144,9 +144,9 @@ export function createBatchWriter(store: Store, o: BatchWriterOptions): BatchWri
     }
     return store.knex.transaction(async (trx) => {
       if (ws.some((w) => w.entry)) await store.dialect.writes.lockKeys(trx, [...new Set(ws.map((w) => w.keyId))]);
-      // The data statements and the outbox insert go out back to back, in this order: on
-      // MySQL the entry's id is taken after the rows' locks, which orders entries per key.
-      // MySQL: they travel as one query (one round trip) unless tombstones need a look in between.
+      // The data statements, then the outbox insert, in this order: on MySQL the entry's id is
+      // taken after the rows' locks, which orders entries per key. On MySQL they travel as one
+      // query (one round trip) unless tombstones need a look in between.
       const pipe = new StatementPipeline(store.dialect.writes.multiStatement ? trx : undefined);
       const skipped: SkippedClears = new Map();
       await writeData(trx, store, data, pipe, skipped);

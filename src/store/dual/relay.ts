@@ -123,7 +123,7 @@ export function createOutboxRelay(o: OutboxRelayOptions): OutboxRelay {
   // batch, and a claim never reads rows already applied. A crash between apply and that
   // transaction leaves the rows, which a restart re-applies in order.
   let done: { ids: number[]; parked: Rejected[] } = { ids: [], parked: [] };
-  // Parks and deletes are sent back to back with the claim that follows them (one wait, not three).
+  // Parks and deletes go with the claim that follows them (on MySQL: in one query).
   const settle = (db: Knex.Transaction, pipe: StatementPipeline, d: typeof done): void => {
     const parked = d.parked.map((r) => ({ entry: { ...r.entry, rowJson: encodePayload(r.entry.row) }, error: r.error }));
     for (const st of [...parkStatements(db, o.namespace, parked), ...removeStatements(db, d.ids)]) void pipe.send(st);

@@ -125,8 +125,11 @@ export function tombstoneCases(pair: EnginePair): void {
           expect(await byId(12)).toBe('re-inserted');
           expect(await byId(15)).toBe('updated');
           expect(await byId(21)).toBe('inserted again');
-          // 3, 7, 23 and 29 were copied after the deletes reached the target, and taken out again.
-          expect(result.deletedByLiveWrites).toBe(4);
+          // 3 and 7 were read with chunk 1 before they were deleted: copied, then taken out again by
+          // the check. 23 and 29 too when chunk 3 was read ahead (beside chunk 2's write) before its
+          // deletes; when the read came after them, the chunk never held them.
+          expect(result.deletedByLiveWrites).toBeGreaterThanOrEqual(2);
+          expect(result.deletedByLiveWrites).toBeLessThanOrEqual(4);
           // The watch is gone once the backfill ends.
           expect(await p.next.knex(WATCH_TABLE).where('table_name', table)).toHaveLength(0);
         } finally {

@@ -1,6 +1,7 @@
 /**
- * The statement pipeline on real servers: statements sent back to back on one transaction run
- * in the order sent (each sees the rows of the ones before), and a failure fails `finish()`.
+ * The statement pipeline on real servers: statements of one transaction run in the order sent
+ * (each sees the rows of the ones before), merged into one query on MySQL, and a failure fails
+ * `finish()`.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStore, type Store } from '../../../src/store/connect.js';
