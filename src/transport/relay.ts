@@ -58,6 +58,19 @@ export interface RelayCapable {
   relayTo(target: RelayCapable | undefined, onRelayed?: (count: number) => void): void;
 }
 
+/**
+ * Offers `run` to `target`. A target that throws has the error passed to `failed` (which ends
+ * the offering call) and counts as `'failed'`: the run is gone either way.
+ */
+export function offerRun(target: RelayCapable, run: MessageRun, failed: (err: unknown) => void): RelayResult | 'failed' {
+  try {
+    return target.relayRun(run);
+  } catch (err) {
+    failed(err);
+    return 'failed';
+  }
+}
+
 /** True when `call` can take part in a relay. */
 export function isRelayCapable(call: unknown): call is RelayCapable {
   const c = call as Partial<RelayCapable> | undefined;

@@ -137,13 +137,13 @@ export function createBatchWriter(store: Store, o: BatchWriterOptions): BatchWri
 
   const run = async (ws: readonly BatchedWrite[]): Promise<number | undefined> => {
     const data = ws.filter((w) => !w.mirrorOnly);
-    const needsTx = ws.length > 1 || ws.some((w) => w.entry);
-    if (!needsTx) {
+    const hasEntries = ws.some((w) => w.entry);
+    if (ws.length === 1 && !hasEntries) {
       await writeData(store.knex as unknown as Knex.Transaction, store, data);
       return undefined;
     }
     return store.knex.transaction(async (trx) => {
-      if (ws.some((w) => w.entry)) await store.dialect.writes.lockKeys(trx, [...new Set(ws.map((w) => w.keyId))]);
+      if (hasEntries) await store.dialect.writes.lockKeys(trx, [...new Set(ws.map((w) => w.keyId))]);
       // The data statements, then the outbox insert, in this order: on MySQL the entry's id is
       // taken after the rows' locks, which orders entries per key. On MySQL they travel as one
       // query (one round trip) unless tombstones need a look in between.

@@ -34,8 +34,7 @@ export function encodePayload(row: NeutralRow | readonly Neutral[]): string {
 export function decodePayload(text: string): NeutralRow {
   const parsed = JSON.parse(text) as Record<string, unknown> | unknown[];
   if (Array.isArray(parsed)) return parsed.map(untag) as unknown as NeutralRow;
-  for (const k in parsed) parsed[k] = untag(parsed[k]);
-  return parsed as NeutralRow;
+  return decodeTagged(parsed);
 }
 
 /** Restores the values of an already-parsed payload object (in place). */

@@ -9,7 +9,7 @@ import { grpcTimeoutFor, startDeadlineTimer, type DeadlineTimer } from '../deadl
 import { Inbox } from '../inbox.js';
 import { Metadata } from '../metadata.js';
 import { status, statusFromError, type Status } from '../status.js';
-import type { MessageRun, RelayCapable, RelayResult } from '../relay.js';
+import { offerRun, type MessageRun, type RelayCapable, type RelayResult } from '../relay.js';
 import type { CallOptions, ClientCall, ClientCallListener, MethodInfo } from '../transport.js';
 import { FrameDecoder } from './framing.js';
 import { FrameWriter } from './frame-writer.js';
@@ -141,15 +141,12 @@ export class GrpcClientCall implements ClientCall, RelayCapable {
   }
 
   private relayOut(run: MessageRun): boolean {
-    let r: RelayResult;
-    try {
-      r = this.relayTarget!.relayRun(run);
-    } catch (err) {
+    const r = offerRun(this.relayTarget!, run, (err) => {
       this.host.settings.logger.error({ err, method: this.method }, 'grpc relay failed');
       this.finish(statusFromError(fail('INTERNAL', `relaying messages failed: ${(err as Error)?.message ?? String(err)}`)), true);
-      return true;
-    }
+    });
     if (r === 'refused') return false;
+    if (r === 'failed') return true;
     this.onRelayed?.(run.count);
     if (r === 'full') this.pause();
     return true;

@@ -12,7 +12,7 @@ import { startDeadlineTimer, type DeadlineTimer } from '../deadline.js';
 import { Inbox } from '../inbox.js';
 import type { Metadata } from '../metadata.js';
 import { statusFromError, type Status } from '../status.js';
-import type { MessageRun, RelayCapable, RelayResult } from '../relay.js';
+import { offerRun, type MessageRun, type RelayCapable, type RelayResult } from '../relay.js';
 import type { CallKind, ServerCall, ServerCallListener } from '../transport.js';
 import { FrameDecoder } from './framing.js';
 import { FrameWriter } from './frame-writer.js';
@@ -168,15 +168,12 @@ export class GrpcServerCall implements ServerCall, RelayCapable {
   }
 
   private relayOut(run: MessageRun): boolean {
-    let r: RelayResult;
-    try {
-      r = this.relayTarget!.relayRun(run);
-    } catch (err) {
+    const r = offerRun(this.relayTarget!, run, (err) => {
       this.ctx.logger.error({ err, method: this.method }, 'grpc relay failed');
       this.fail(fail('INTERNAL', `relaying messages failed: ${(err as Error)?.message ?? String(err)}`), true);
-      return true;
-    }
+    });
     if (r === 'refused') return false;
+    if (r === 'failed') return true;
     this.onRelayed?.(run.count);
     if (r === 'full') this.pause();
     return true;

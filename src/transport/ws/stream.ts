@@ -10,7 +10,7 @@
  * messages through the {@link Inbox} (`onConsumed`), in batches of `grantThreshold`.
  */
 import { Inbox } from '../inbox.js';
-import { relaySize, type MessageRun, type RelayCapable, type RelayResult } from '../relay.js';
+import { offerRun, relaySize, type MessageRun, type RelayCapable, type RelayResult } from '../relay.js';
 import { FrameType, protocolError, type FrameSink } from './frames.js';
 
 /** What a stream needs from its connection. */
@@ -177,15 +177,10 @@ export abstract class WsStream<L extends Listener> implements RelayCapable {
     // Each frame needs positive credit before it; the per-frame path reports a violation.
     if (maxBytes > host.maxRecvBytes || this.recvCredit - (lastStart - from) <= 0) return false;
     if (this.inbox.isPaused || !this.inbox.isEmpty || !this.acceptsRelayedMessages()) return false;
-    let r: RelayResult;
-    try {
-      r = target.relayRun({ framing: 'ws', bytes: data.subarray(from, to), count, maxBytes });
-    } catch (err) {
-      // The target's failure ends this call, not the connection it shares with others.
-      this.listenerFailed(err);
-      return true;
-    }
+    // The target's failure ends this call, not the connection it shares with others.
+    const r = offerRun(target, { framing: 'ws', bytes: data.subarray(from, to), count, maxBytes }, (err) => this.listenerFailed(err));
     if (r === 'refused') return false;
+    if (r === 'failed') return true;
     const cost = to - from;
     this.recvCredit -= cost;
     this.consumedCost(cost);
